@@ -1,0 +1,45 @@
+# DiamondTrace: the single entry point. `make test` and `make demo` set up whatever is missing
+# first; a second run installs nothing (each step is keyed on the file that defines it).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SOLC_VERSION := $(shell sed -n 's/.*"solc": "\(.*\)".*/\1/p' package.json)
+SOURCES := $(shell find contracts interfaces -name '*.sol' 2>/dev/null)
+PYTEST_ARGS ?=
+
+.PHONY: setup build test demo chain-up chain-down lint fuzz bench clean prereqs
+
+setup: $(VENV)/.installed node_modules/.installed $(VENV)/solcx/solc-v$(SOLC_VERSION)
+
+prereqs:
+	@PYTHON=$(PYTHON) sh toolchain/check-prereqs.sh
+
+$(VENV)/.installed: pyproject.toml | prereqs
+	@echo "setup: Python environment in $(VENV)" >&2
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e . 2>&1 | grep -v '^WARNING: Location' >&2 || true
+	@$(BIN)/python -c 'import brownie, diamondtrace' 2>/dev/null || { echo "setup: pip install failed" >&2; exit 1; }
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json | prereqs
+	@echo "setup: Node packages (Anvil, solc, OpenZeppelin, Solady) from package-lock.json" >&2
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(VENV)/solcx/solc-v$(SOLC_VERSION): $(VENV)/.installed node_modules/.installed diamondtrace/toolchain.py
+	$(BIN)/python -m diamondtrace.toolchain
+
+build: setup build/.compiled
+
+build/.compiled: $(SOURCES) brownie-config.yaml $(VENV)/solcx/solc-v$(SOLC_VERSION)
+	$(BIN)/brownie compile
+	@touch $@
+
+test: build
+	$(BIN)/brownie test $(PYTEST_ARGS)
+
+clean:
+	-@$(BIN)/python -m diamondtrace.cli chain down >/dev/null 2>&1
+	rm -rf $(VENV) node_modules build reports .chain .pytest_cache .hypothesis test-output diamondtrace.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,32 @@
+"""The errors a user can cause or meet, each with the exit code the command documents.
+
+0 success; 1 `verify` found the record broken or the stone flagged; 2 bad input or a refusal
+before anything was sent; 3 a chain or transaction failure.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_RECORD_BROKEN = 1
+EXIT_BAD_INPUT = 2
+EXIT_CHAIN = 3
+
+
+class DiamondTraceError(Exception):
+    """A failure explained in words; the command prints it without a traceback."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class InputError(DiamondTraceError):
+    """Bad input or a refusal: nothing was sent."""
+
+
+class SetupError(DiamondTraceError):
+    """A missing prerequisite; the message says what to run."""
+
+
+class ChainError(DiamondTraceError):
+    """The chain could not be reached, or a transaction failed; the message says what was done."""
+
+    exit_code = EXIT_CHAIN
