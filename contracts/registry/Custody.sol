@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IDiamondRegistry} from "../../interfaces/IDiamondRegistry.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+
+import {Certificates} from "./Certificates.sol";
+import {ParticipantAux} from "../libraries/ParticipantAux.sol";
+import {StoneRecord} from "../libraries/StoneRecord.sol";
+
+/// @title Custody: every change of holder, by any path, becomes a checked custody record
+/// @notice `custodyTransfer`, a signed `custodyTransferWithAuthorization` and the plain ERC-721
+/// `transferFrom` / `safeTransferFrom` all pass through one hook, `_beforeTokenTransfer`, which
+/// applies every rule (pause, flags, retirement, trade rule, cross-border KP rule) and appends
+/// the record. The named action, document and certificate reach the hook through transient
+/// storage; a plain ERC-721 transfer names none (action `Transfer`).
+abstract contract Custody is Certificates, EIP712 {
+    using ParticipantAux for uint224;
+
+    bytes32 private constant _AUTHORIZATION_TYPEHASH = keccak256(
+        "CustodyAuthorization(uint256 tokenId,address to,uint8 action,bytes32 document,bytes32 certificate,uint256 nonce,uint256 deadline)"
+    );
+
+    /// @dev Set by a custody function that has already made the record the hook would make.
+    bool private transient _recorded;
+
+    constructor() EIP712("DiamondTrace Registry", "1") {}
+
+    /// @inheritdoc IDiamondRegistry
+    function custodyTransfer(address to, uint256 tokenId, Action action, bytes32 document, bytes32 certificateNumber)
+        external
+    {
+        address holder = _recordCustody(to, tokenId, action, document, certificateNumber);
+        _recorded = true;
+        _transfer(msg.sender, holder, to, tokenId);
+    }
+
+    /// @inheritdoc IDiamondRegistry
+    function custodyTransferWithAuthorization(CustodyAuthorization calldata a, bytes calldata signature) external {
+        if (block.timestamp > a.deadline) revert AuthorizationExpired(a.deadline);
+        address holder = _ownerOf(a.tokenId);
+        if (holder == address(0)) revert UnknownStone(a.tokenId);
+        uint224 aux = _getAux(holder);
+        if (a.nonce != aux.nonce()) revert InvalidNonce(holder, aux.nonce(), a.nonce);
+        if (!SignatureChecker.isValidSignatureNow(holder, _authorizationDigest(a), signature)) {
+            revert InvalidSignature(holder);
+        }
+        _setAux(holder, aux.withNextNonce());
+        _recordCustody(a.to, a.tokenId, a.action, a.document, a.certificate);
+        _recorded = true;
+        _transfer(address(0), holder, a.to, a.tokenId);
+    }
+
+    /// @inheritdoc IDiamondRegistry
+    function useNonce() external returns (uint256 spent) {
+        uint224 aux = _getAux(msg.sender);
+        spent = aux.nonce();
+        _setAux(msg.sender, aux.withNextNonce());
+    }
+
+    /// @inheritdoc IDiamondRegistry
+    function authorizationDigest(CustodyAuthorization calldata a) external view returns (bytes32) {
+        return _authorizationDigest(a);
+    }
+
+    /// @inheritdoc IDiamondRegistry
+    function custodyState(uint256 tokenId)
+        external
+        view
+        returns (address holder, uint16 custodyCount, uint24 commitment, Action lastAction)
+    {
+        StoneRecord.Record memory r = _record(tokenId);
+        return (_ownerOf(tokenId), r.custodyCount, r.commitment, r.lastAction);
+    }
+
+    function _authorizationDigest(CustodyAuthorization calldata a) private view returns (bytes32) {
+        return _hashTypedDataV4(
+            keccak256(
+                abi.encode(
+                    _AUTHORIZATION_TYPEHASH, a.tokenId, a.to, a.action, a.document, a.certificate, a.nonce, a.deadline
+                )
+            )
+        );
+    }
+
+    /// @dev The one hook every change of holder passes through. Mints return at once (registration
+    /// and split record their stones themselves), as do transfers whose custody function has
+    /// already recorded them; a plain ERC-721 transfer is recorded here, naming no action.
+    function _beforeTokenTransfer(address from, address to, uint256 tokenId) internal override {
+        if (from == address(0)) return;
+        if (_recorded) {
+            _recorded = false;
+            return;
+        }
+        if (_ownerOf(tokenId) != from) return; // the transfer itself reverts with the ERC-721 error
+        _recordCustody(to, tokenId, Action.Transfer, bytes32(0), bytes32(0));
+    }
+
+    /// @dev Applies every rule of a change of holder and appends the custody record; returns the
+    /// holder the stone leaves. Runs before the ERC-721 transfer itself, which then checks approval.
+    function _recordCustody(address to, uint256 tokenId, Action action, bytes32 document, bytes32 certificateNumber)
+        private
+        returns (address from)
+    {
+        _requireNotPaused();
+        from = _ownerOf(tokenId);
+        if (from == address(0)) revert UnknownStone(tokenId);
+        uint96 word = _getExtraData(tokenId);
+        if (StoneRecord.isFrozen(word)) _requireActive(tokenId, StoneRecord.unpack(word));
+        if (from == to) revert NoChangeOfHolder(tokenId);
+
+        uint224 fromAux = _getAux(from);
+        uint224 toAux = _getAux(to);
+        Status status = StoneRecord.status(word);
+        if (status == Status.InTrade) {
+            if (fromAux.roles() == 0) revert HolderNotAccredited(from);
+            if (action == Action.RetailSale) {
+                if (fromAux.roles() & ParticipantAux.RETAILER == 0) revert MissingRole(from, ParticipantAux.RETAILER);
+                status = Status.Retailed;
+            } else if (toAux.roles() == 0) {
+                revert RecipientNotAccredited(to);
+            }
+        }
+        bool crossBorder = fromAux.roles() != 0 && toAux.roles() != 0 && fromAux.country() != toAux.country();
+        if (crossBorder || certificateNumber != bytes32(0)) {
+            _applyCertificate(tokenId, StoneRecord.unpack(word), from, to, crossBorder, certificateNumber, fromAux, toAux);
+        }
+
+        if (StoneRecord.custodyCount(word) == StoneRecord.MAX_CUSTODY_COUNT) revert CustodyHistoryFull(tokenId);
+        uint24 commitment = StoneRecord.commit(
+            StoneRecord.commitment(word), tokenId, from, to, action, document, certificateNumber, block.timestamp
+        );
+        _setExtraData(tokenId, StoneRecord.appendCustody(word, action, commitment, status));
+        emit CustodyTransferred(tokenId, from, to, action, document, certificateNumber, commitment);
+        emit MetadataUpdate(tokenId);
+    }
+
+    /// @dev The cross-border rule: a rough stone crossing between participants in different
+    /// countries names a valid certificate for exactly these parties and countries, and its
+    /// weight is drawn from it. Polished stones are outside the Kimberley Process.
+    function _applyCertificate(
+        uint256 tokenId,
+        StoneRecord.Record memory r,
+        address from,
+        address to,
+        bool crossBorder,
+        bytes32 certificateNumber,
+        uint224 fromAux,
+        uint224 toAux
+    ) private {
+        bool rough = _kindOf(r) == Kind.Rough;
+        if (certificateNumber == bytes32(0)) {
+            if (rough) revert CrossBorderWithoutCertificate(tokenId, fromAux.country(), toAux.country());
+            return;
+        }
+        if (!rough) revert NotRough(tokenId);
+        (uint32 index, CertificateRecord storage c) = _usableCertificate(certificateNumber);
+        if (
+            !crossBorder || c.exporter != from || c.importer != to || c.exporting != fromAux.country()
+                || c.importing != toAux.country()
+        ) revert CertificateMismatch(certificateNumber, from, to);
+        _attach(tokenId, r, index, c);
+    }
+}
