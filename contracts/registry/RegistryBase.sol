@@ -97,7 +97,7 @@ abstract contract RegistryBase is ERC721, AccessControlDefaultAdminRules, Pausab
 
     /// @notice The most stones one registration or split accepts: with 32-character IDs the
     /// largest batch stays under EIP-7825's 16,777,216-gas cap (measured in `make bench`).
-    uint256 public constant MAX_BATCH = 550;
+    uint256 public constant MAX_BATCH = 600;
 
     /*//////////////////////////////////////////////////////////////
                                PARTICIPANTS

@@ -1,0 +1,148 @@
+"""The registry's vocabulary on the Python side: roles, actions, states, and how values are encoded.
+
+These mirror interfaces/IDiamondRegistry.sol and contracts/libraries; tests check that they agree
+with the deployed contract.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from decimal import Decimal, InvalidOperation
+
+from .errors import InputError
+
+ROLES: dict[str, int] = {
+    "producer": 1 << 0,
+    "trader": 1 << 1,
+    "manufacturer": 1 << 2,
+    "lab": 1 << 3,
+    "retailer": 1 << 4,
+    "kp-authority": 1 << 5,
+}
+
+
+class Kind(enum.IntEnum):
+    ROUGH = 0
+    POLISHED = 1
+
+
+class Status(enum.IntEnum):
+    IN_TRADE = 0
+    RETAILED = 1
+    SPLIT = 2
+
+
+class Flag(enum.IntEnum):
+    NONE = 0
+    STOLEN = 1
+    LOST = 2
+
+
+class Action(enum.IntEnum):
+    TRANSFER = 0
+    SALE = 1
+    CONSIGNMENT = 2
+    EXPORT = 3
+    IMPORT = 4
+    MANUFACTURING = 5
+    GRADING = 6
+    RETAIL_SALE = 7
+    RETURN = 8
+
+    @property
+    def label(self) -> str:
+        return self.name.lower().replace("_", "-")
+
+    @classmethod
+    def parse(cls, text: str) -> "Action":
+        for action in cls:
+            if action.label == text:
+                return action
+        raise InputError(f"unknown action {text!r}; choose one of: {', '.join(a.label for a in cls)}")
+
+
+MAX_CENTICARATS = (1 << 20) - 1
+COMMITMENT_MASK = (1 << 20) - 1
+STONE_ID_PATTERN = re.compile(r"[\x21-\x7e]{1,32}")
+TEXT_PATTERN = re.compile(r"[\x20-\x7e]{1,32}")
+ZERO32 = b"\x00" * 32
+
+
+def role_names(roles: int) -> list[str]:
+    return [name for name, bit in ROLES.items() if roles & bit]
+
+
+def token_id(stone_id: str) -> int:
+    """The token id of a stone ID: its bytes, left-aligned in 32 bytes (as the registry derives it)."""
+    if not STONE_ID_PATTERN.fullmatch(stone_id):
+        raise InputError(f"stone ID {stone_id!r} must be 1 to 32 printable ASCII characters without spaces")
+    return int.from_bytes(stone_id.encode("ascii").ljust(32, b"\0"), "big")
+
+
+def stone_id(token: int) -> str:
+    """The stone ID held in a token id."""
+    return token.to_bytes(32, "big").rstrip(b"\0").decode("ascii", errors="replace")
+
+
+def parse_stone(ref: str) -> int:
+    """A token id from what a user typed: a decimal or 0x token id, or a producer stone ID."""
+    ref = ref.strip()
+    if re.fullmatch(r"0x[0-9a-fA-F]{1,64}", ref):
+        return int(ref, 16)
+    if re.fullmatch(r"[0-9]{33,78}", ref):
+        return int(ref)
+    return token_id(ref)
+
+
+def text32(text: str, what: str = "value") -> bytes:
+    """Short printable-ASCII text as the registry's left-aligned bytes32."""
+    if not TEXT_PATTERN.fullmatch(text) or text.startswith(" "):
+        raise InputError(f"{what} {text!r} must be 1 to 32 printable ASCII characters")
+    return text.encode("ascii").ljust(32, b"\0")
+
+
+def text_of(raw: bytes) -> str:
+    return bytes(raw).rstrip(b"\0").decode("ascii", errors="replace")
+
+
+def country(code: str) -> bytes:
+    if not re.fullmatch(r"[A-Z]{2}", code or ""):
+        raise InputError(f"country {code!r} must be an ISO 3166-1 alpha-2 code such as BW")
+    return code.encode("ascii")
+
+
+def parse_centicarats(text: str, what: str = "carat") -> int:
+    """'1.05' -> 105. A decimal > 0 with at most two decimals, up to the registry's maximum."""
+    try:
+        value = Decimal(text.strip())
+    except (InvalidOperation, AttributeError):
+        raise InputError(f"{what} {text!r} is not a decimal number") from None
+    if not value.is_finite() or value <= 0:
+        raise InputError(f"{what} {text!r} must be greater than 0")
+    if value.as_tuple().exponent < -2 and value != value.quantize(Decimal("0.01")):
+        raise InputError(f"{what} {text!r} has more than two decimals")
+    centicarats = int(value * 100)
+    if centicarats > MAX_CENTICARATS:
+        raise InputError(f"{what} {text!r} exceeds the registry's maximum of {format_carat(MAX_CENTICARATS)} ct")
+    return centicarats
+
+
+def format_carat(centicarats: int) -> str:
+    return f"{centicarats // 100}.{centicarats % 100:02d}"
+
+
+def day_number(date: dt.date) -> int:
+    return (date - dt.date(1970, 1, 1)).days
+
+
+def date_of_day(day: int) -> dt.date:
+    return dt.date(1970, 1, 1) + dt.timedelta(days=day)
+
+
+def parse_date(text: str, what: str = "date") -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"{what} {text!r} is not a date in the form YYYY-MM-DD") from None

@@ -1,0 +1,88 @@
+"""Shared fixtures: a registry on brownie's Anvil with a realistic cast of accredited participants.
+
+Every test runs in its own snapshot (fn_isolation), so nothing one test does leaks into another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from brownie import BaselineERC721, DiamondRegistry, DiamondRenderer, accounts, web3
+
+from diamondtrace.model import ROLES, token_id
+from diamondtrace.wallet import dev_account
+from helpers import register
+
+BLOCK_GAS_LIMIT = 30_000_000
+
+
+@pytest.fixture(scope="session", autouse=True)
+def block_gas_limit():
+    # Above EIP-7825's 16,777,216 per-transaction cap, so the cap (not the block) is what binds.
+    web3.provider.make_request("evm_setBlockGasLimit", [hex(BLOCK_GAS_LIMIT)])
+
+
+@pytest.fixture(autouse=True)
+def isolation(fn_isolation):
+    pass
+
+
+@dataclass
+class Cast:
+    admin: object
+    producer: object  # Debswana, Botswana
+    trader: object  # Antwerp, Belgium
+    manufacturer: object  # Surat, India
+    lab: object  # grading lab, United States
+    retailer: object  # New York, United States
+    kp_bw: object  # Botswana's KP authority
+    consumer: object  # not accredited
+    relayer: object  # not accredited; pays gas for signed transfers
+    trader_bw: object  # a second trader in Botswana
+
+    def key(self, account) -> object:
+        """The eth-account key of one of Anvil's prefunded accounts (for EIP-712 signing)."""
+        return dev_account(list(accounts).index(account))
+
+
+@pytest.fixture(scope="module")
+def cast():
+    a = accounts
+    return Cast(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9])
+
+
+PROFILES = [
+    ("producer", "producer", "BW", "Debswana Diamond Company"),
+    ("trader", "trader", "BE", "Antwerp Rough Traders"),
+    ("manufacturer", "manufacturer", "IN", "Surat Diamond Works"),
+    ("lab", "lab", "US", "Gemological Lab of America"),
+    ("retailer", "retailer", "US", "Fifth Avenue Jewellers"),
+    ("kp_bw", "kp-authority", "BW", "Botswana KP Authority"),
+    ("trader_bw", "trader", "BW", "Gaborone Diamond Trading"),
+]
+
+
+@pytest.fixture(scope="module")
+def renderer(cast):
+    return DiamondRenderer.deploy({"from": cast.admin})
+
+
+@pytest.fixture(scope="module")
+def registry(cast, renderer):
+    registry = DiamondRegistry.deploy(cast.admin, 3600, renderer, {"from": cast.admin})
+    for attr, role, country, name in PROFILES:
+        registry.accredit(getattr(cast, attr), ROLES[role], country.encode(), name, {"from": cast.admin})
+    return registry
+
+
+@pytest.fixture(scope="module")
+def baseline(cast):
+    return BaselineERC721.deploy({"from": cast.admin})
+
+
+@pytest.fixture
+def stones(registry, cast):
+    """Three rough stones registered by the producer, held by the producer."""
+    register(registry, cast.producer, [("BW-0001", 250), ("BW-0002", 180), ("BW-0003", 1_050)])
+    return [token_id("BW-0001"), token_id("BW-0002"), token_id("BW-0003")]
