@@ -76,3 +76,12 @@ def plain(value):
     if isinstance(value, (list, tuple)):
         return tuple(plain(v) for v in value)
     return value
+
+
+def rough_at_manufacturer(registry, cast, stone="BW-ROUGH-01", centicarats=1_000):
+    """A rough stone exported from Botswana to the manufacturer in India under a KP certificate."""
+    register(registry, cast.producer, [(stone, centicarats)])
+    number = text32(f"KP-{stone}")
+    record_certificate(registry, cast.kp_bw, f"KP-{stone}", cast.producer, cast.manufacturer, importing="IN")
+    registry.custodyTransfer(cast.manufacturer, token_id(stone), 3, b"\x07" * 32, number, {"from": cast.producer})
+    return token_id(stone)
