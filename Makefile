@@ -15,20 +15,23 @@ setup: $(VENV)/.installed node_modules/.installed $(VENV)/solcx/solc-v$(SOLC_VER
 prereqs:
 	@PYTHON=$(PYTHON) sh toolchain/check-prereqs.sh
 
-$(VENV)/.installed: pyproject.toml | prereqs
+$(VENV)/.installed: pyproject.toml
+	@PYTHON=$(PYTHON) sh toolchain/check-prereqs.sh
 	@echo "setup: Python environment in $(VENV)" >&2
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e . 2>&1 | grep -v '^WARNING: Location' >&2 || true
 	@$(BIN)/python -c 'import brownie, diamondtrace' 2>/dev/null || { echo "setup: pip install failed" >&2; exit 1; }
 	@touch $@
 
-node_modules/.installed: package.json package-lock.json | prereqs
+node_modules/.installed: package.json package-lock.json
+	@PYTHON=$(PYTHON) sh toolchain/check-prereqs.sh
 	@echo "setup: Node packages (Anvil, solc, OpenZeppelin, Solady) from package-lock.json" >&2
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
 $(VENV)/solcx/solc-v$(SOLC_VERSION): $(VENV)/.installed node_modules/.installed diamondtrace/toolchain.py
 	$(BIN)/python -m diamondtrace.toolchain
+	@touch $@
 
 build: setup build/.compiled
 

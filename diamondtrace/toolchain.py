@@ -50,7 +50,7 @@ def anvil_executable() -> Path:
         raise SetupError(f"Anvil has no npm build for {key[0]}/{key[1]}")
     binary = NODE_MODULES / "@foundry-rs" / package / "bin" / "anvil"
     if not binary.is_file():
-        raise SetupError(f"Anvil is not installed (no {binary.relative_to(PROJECT_ROOT)}): {SETUP_HINT}")
+        raise SetupError(f"Anvil is not installed (no {os.path.relpath(binary, PROJECT_ROOT)}): {SETUP_HINT}")
     return binary
 
 

@@ -17,15 +17,11 @@ from helpers import register
 BLOCK_GAS_LIMIT = 30_000_000
 
 
-@pytest.fixture(scope="session", autouse=True)
-def block_gas_limit():
-    # Above EIP-7825's 16,777,216 per-transaction cap, so the cap (not the block) is what binds.
-    web3.provider.make_request("evm_setBlockGasLimit", [hex(BLOCK_GAS_LIMIT)])
-
-
 @pytest.fixture(autouse=True)
 def isolation(fn_isolation):
-    pass
+    # Above EIP-7825's 16,777,216 per-transaction cap, so the cap (not the block) is what binds.
+    # Set for every test: brownie resets the chain between modules.
+    web3.provider.make_request("evm_setBlockGasLimit", [hex(BLOCK_GAS_LIMIT)])
 
 
 @dataclass
