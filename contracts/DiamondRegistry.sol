@@ -79,6 +79,20 @@ contract DiamondRegistry is Custody {
     }
 
     /// @inheritdoc IDiamondRegistry
+    function registrations(uint256[] calldata tokenIds)
+        external
+        view
+        returns (uint32[] memory batches, uint32[] memory centicarats)
+    {
+        batches = new uint32[](tokenIds.length);
+        centicarats = new uint32[](tokenIds.length);
+        for (uint256 i; i < tokenIds.length; ++i) {
+            StoneRecord.Record memory r = StoneRecord.unpack(_getExtraData(tokenIds[i]));
+            (batches[i], centicarats[i]) = (r.batch, r.centicarats);
+        }
+    }
+
+    /// @inheritdoc IDiamondRegistry
     function MAX_CENTICARATS() external pure returns (uint256) {
         return StoneRecord.MAX_CENTICARATS;
     }

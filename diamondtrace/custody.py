@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
 
 from eth_account import Account
+from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
+from web3 import Web3
+from web3.contract import Contract
 
-from .model import Action
+from .chain import Sender, Sent
+from .errors import InputError
+from .model import ZERO32, Action, Flag, parse_centicarats, stone_id, text32, text_of, token_id
 
 DOMAIN_NAME = "DiamondTrace Registry"
 DOMAIN_VERSION = "1"
@@ -66,4 +76,164 @@ def sign_authorization(account: LocalAccount, chain_id: int, registry: str, auth
     return bytes(signed.signature)
 
 
-__all__ = ["Action", "Authorization", "sign_authorization", "typed_data"]
+# ---------------------------------------------------------------------------------------------
+# Operations on stones, shared by the command and the brownie scripts.
+# ---------------------------------------------------------------------------------------------
+
+SIGNED_TYPE = "diamondtrace/custody-authorization"
+
+
+def transfer(registry: Contract, sender: Sender, token: int, to: str, action: Action, document: bytes, certificate: bytes) -> Sent:
+    return sender.send(registry.functions.custodyTransfer(to, token, int(action), document, certificate))
+
+
+def signed_authorization(
+    signer: LocalAccount, chain_id: int, registry_address: str, auth: Authorization
+) -> dict[str, Any]:
+    """The file `transfer --sign-only` writes: the authorization, its signature and the typed
+    data it was made from, so any wallet or person can check what was signed."""
+    signature = sign_authorization(signer, chain_id, registry_address, auth)
+    return {
+        "type": SIGNED_TYPE,
+        "version": 1,
+        "chainId": chain_id,
+        "registry": registry_address,
+        "signer": signer.address,
+        "stoneId": stone_id(auth.tokenId),
+        "authorization": {
+            "tokenId": str(auth.tokenId),
+            "to": auth.to,
+            "action": Action(auth.action).label,
+            "document": "0x" + auth.document.hex(),
+            "certificate": text_of(auth.certificate) or None,
+            "nonce": auth.nonce,
+            "deadline": auth.deadline,
+        },
+        "signature": "0x" + signature.hex(),
+    }
+
+
+def read_signed(path: Path) -> tuple[dict[str, Any], Authorization, bytes]:
+    """Loads a `--sign-only` file and checks that its signature is the signer's for exactly this
+    authorization (a tampered file is refused before anything is sent)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("type") != SIGNED_TYPE:
+            raise InputError(f"{path} is not a DiamondTrace signed authorization (type {data.get('type')!r})")
+        a = data["authorization"]
+        auth = Authorization(
+            tokenId=int(a["tokenId"]),
+            to=Web3.to_checksum_address(a["to"]),
+            action=int(Action.parse(a["action"])),
+            document=bytes.fromhex(a["document"].removeprefix("0x")),
+            certificate=text32(a["certificate"]) if a.get("certificate") else ZERO32,
+            nonce=int(a["nonce"]),
+            deadline=int(a["deadline"]),
+        )
+        signature = bytes.fromhex(data["signature"].removeprefix("0x"))
+        chain_id, registry = int(data["chainId"]), Web3.to_checksum_address(data["registry"])
+        signer = Web3.to_checksum_address(data["signer"])
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise InputError(f"{path} is not a valid signed authorization: {type(exc).__name__} {exc}") from None
+    if len(auth.document) != 32:
+        raise InputError(f"{path}: the document hash must be 32 bytes")
+    try:
+        recovered = Account.recover_message(
+            encode_typed_data(full_message=typed_data(chain_id, registry, auth)), signature=signature
+        )
+    except Exception:  # malformed signature bytes
+        recovered = None
+    if recovered != signer:
+        raise InputError(f"{path}: the signature does not match the authorization (it was altered, or signed by someone else)")
+    return {**data, "chainId": chain_id, "registry": registry, "signer": signer}, auth, signature
+
+
+def broadcast(registry: Contract, sender: Sender, auth: Authorization, signature: bytes) -> Sent:
+    return sender.send(registry.functions.custodyTransferWithAuthorization(auth.as_tuple(), signature))
+
+
+def read_children(path: Path) -> list[tuple[int, int, str | None]]:
+    """`split`'s CSV: stone_id,carat[,description]."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not UTF-8") from None
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error as exc:
+        raise InputError(f"{path}: malformed CSV: {exc}") from None
+    if not rows or [c.strip().lower() for c in rows[0]][:2] != ["stone_id", "carat"]:
+        raise InputError(f"{path}:1: the header must be stone_id,carat[,description]")
+    width = len(rows[0])
+    children, problems, seen = [], [], set()
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != width:
+            problems.append(f"{path}:{line}: expected {width} fields, found {len(row)}")
+            continue
+        try:
+            sid = row[0].strip()
+            token = token_id(sid)
+            if sid in seen:
+                raise InputError(f"stone ID {sid} repeated")
+            seen.add(sid)
+            children.append((token, parse_centicarats(row[1]), row[2].strip() if width > 2 and row[2].strip() else None))
+        except InputError as exc:
+            problems.append(f"{path}:{line}: {exc}")
+    if problems:
+        raise InputError("nothing was sent:\n" + "\n".join(problems))
+    if not children:
+        raise InputError(f"{path}: no child stones listed")
+    return children
+
+
+def split(registry: Contract, sender: Sender, parent: int, children: list[tuple[int, int, str | None]]) -> list[Sent]:
+    sent = [sender.send(registry.functions.split(parent, [c[0] for c in children], [c[1] for c in children]))]
+    described = [(c[0], c[2]) for c in children if c[2]]
+    if described:
+        sent.append(sender.send(registry.functions.describe([t for t, _ in described], [d for _, d in described])))
+    return sent
+
+
+def grade(
+    registry: Contract,
+    sender: Sender,
+    token: int,
+    *,
+    report: str,
+    carat: str,
+    colour: str,
+    clarity: str,
+    cut: str,
+    lab_grown: bool,
+    document: bytes,
+) -> Sent:
+    fields = (
+        text32(report, "--report"),
+        parse_centicarats(carat, "--carat"),
+        _short(colour, 8, "--colour"),
+        _short(clarity, 8, "--clarity"),
+        _short(cut, 16, "--cut"),
+        lab_grown,
+        document,
+    )
+    return sender.send(registry.functions.grade(token, fields))
+
+
+def _short(text: str, size: int, what: str) -> bytes:
+    if len(text) > size:
+        raise InputError(f"{what} {text!r} is longer than {size} characters")
+    return text32(text, what)[:size]
+
+
+def flag(registry: Contract, sender: Sender, token: int, reason: Flag) -> Sent:
+    return sender.send(registry.functions.flag(token, int(reason)))
+
+
+def unflag(registry: Contract, sender: Sender, token: int) -> Sent:
+    return sender.send(registry.functions.clearFlag(token))

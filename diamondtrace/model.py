@@ -11,6 +11,7 @@ import enum
 import re
 from decimal import Decimal, InvalidOperation
 
+from .countries import COUNTRIES
 from .errors import InputError
 
 ROLES: dict[str, int] = {
@@ -108,25 +109,27 @@ def text_of(raw: bytes) -> str:
 
 
 def country(code: str) -> bytes:
-    if not re.fullmatch(r"[A-Z]{2}", code or ""):
-        raise InputError(f"country {code!r} must be an ISO 3166-1 alpha-2 code such as BW")
+    if code not in COUNTRIES:
+        raise InputError(f"country {code!r} is not an ISO 3166-1 alpha-2 code (such as BW for Botswana)")
     return code.encode("ascii")
 
 
-def parse_centicarats(text: str, what: str = "carat") -> int:
-    """'1.05' -> 105. A decimal > 0 with at most two decimals, up to the registry's maximum."""
+def parse_centicarats(text: str, what: str = "carat", maximum: int = MAX_CENTICARATS) -> int:
+    """'1.05' -> 105. A decimal > 0 with at most two decimals, up to `maximum` centicarats."""
     try:
         value = Decimal(text.strip())
     except (InvalidOperation, AttributeError):
         raise InputError(f"{what} {text!r} is not a decimal number") from None
-    if not value.is_finite() or value <= 0:
+    if not value.is_finite():
+        raise InputError(f"{what} {text!r} is not a finite number")
+    if value <= 0:
         raise InputError(f"{what} {text!r} must be greater than 0")
-    if value.as_tuple().exponent < -2 and value != value.quantize(Decimal("0.01")):
+    if value > Decimal(maximum) / 100:
+        raise InputError(f"{what} {text!r} exceeds the maximum of {format_carat(maximum)} ct")
+    centicarats = value * 100
+    if centicarats != centicarats.to_integral_value():
         raise InputError(f"{what} {text!r} has more than two decimals")
-    centicarats = int(value * 100)
-    if centicarats > MAX_CENTICARATS:
-        raise InputError(f"{what} {text!r} exceeds the registry's maximum of {format_carat(MAX_CENTICARATS)} ct")
-    return centicarats
+    return int(centicarats)
 
 
 def format_carat(centicarats: int) -> str:

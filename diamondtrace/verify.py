@@ -189,6 +189,9 @@ def provenance(registry: Contract, token: int, from_block: int) -> dict[str, Any
     registered_to, mint_log = registration_recipient(registry, token, from_block, to_block)
     integrity = check_history(records, registered_to, holder, count, commitment, last_action)
 
+    described = _logs(registry.events.StoneDescribed(), from_block, to_block, {"tokenId": token})
+    description = described[-1]["args"]["description"] if described else None
+
     kp = None
     if bytes(cert) != ZERO32:
         declared, authority, recorded_at, drawn = registry.functions.certificate(cert).call()
@@ -249,6 +252,7 @@ def provenance(registry: Contract, token: int, from_block: int) -> dict[str, Any
         "carat": format_carat(centicarats),
         "kind": Kind(kind).name.lower(),
         "lab_grown": bool(lab_grown),
+        "description": description,
         "origin": {
             "producer": origin_batch[0],
             "mine": text_of(origin_batch[5]),

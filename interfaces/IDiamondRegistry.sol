@@ -409,6 +409,13 @@ interface IDiamondRegistry {
     /// @notice Records free-text descriptions of stones the caller holds (in events only).
     function describe(uint256[] calldata tokenIds, string[] calldata descriptions) external;
 
+    /// @notice Which of `tokenIds` are registered, in one call: each one's batch (zero when not
+    /// registered) and weight. Lets a client check a whole production run before sending anything.
+    function registrations(uint256[] calldata tokenIds)
+        external
+        view
+        returns (uint32[] memory batches, uint32[] memory centicarats);
+
     /// @notice The most stones one {register} or {split} call accepts.
     function MAX_BATCH() external view returns (uint256);
 

@@ -1,0 +1,576 @@
+"""The `diamondtrace` command: thin argument handling around the library's operations.
+
+Results go to stdout (human text, or one JSON object with --json); progress and logs to stderr.
+Exit codes: 0 success; 1 `verify` found the record broken or the stone flagged; 2 bad input or a
+refusal before anything was sent; 3 a chain or transaction failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from . import __version__, admin, custody, localnode, mint, verify
+from .chain import DEFAULT_RPC_URL, Chain, Sender, Sent, connect
+from .errors import EXIT_CHAIN, EXIT_RECORD_BROKEN, DiamondTraceError, InputError
+from .model import ROLES, ZERO32, Action, Flag, format_carat, parse_date, parse_stone, stone_id, text32
+from .wallet import PASSWORD_ENV, Signer, create_keystore, dev_signer, load_keystore, read_password
+
+EPILOG = f"""
+exit codes: 0 success; 1 verify found the record broken or the stone flagged; 2 bad input or a
+refusal before anything was sent; 3 a chain or transaction failure.
+Signing: --keystore PATH with --password-file PATH or ${PASSWORD_ENV}; or --dev-account N on a
+local chain (chain id 31337 or 1337). Passwords are never taken on the command line.
+"""
+
+
+# ------------------------------------------------------------------------------------------------
+# Shared plumbing
+# ------------------------------------------------------------------------------------------------
+
+
+class Context:
+    """What every command needs: parsed arguments, and the chain and registry on demand."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self._chain: Chain | None = None
+
+    @property
+    def chain(self) -> Chain:
+        if self._chain is None:
+            self._chain = connect(self.args.rpc_url)
+        return self._chain
+
+    def registry(self):
+        return admin.open_registry(self.chain, self.args.deployment)
+
+    def signer(self, chain_id: int | None = None) -> Signer:
+        args = self.args
+        if args.dev_account is not None and args.keystore is not None:
+            raise InputError("give either --keystore or --dev-account, not both")
+        if args.dev_account is not None:
+            return dev_signer(args.dev_account, chain_id if chain_id is not None else self.chain.chain_id)
+        if args.keystore is not None:
+            return load_keystore(args.keystore, read_password(args.password_file))
+        raise InputError(
+            "this command sends a transaction: sign with --keystore PATH (password from --password-file PATH "
+            f"or {PASSWORD_ENV}) or, on a local chain, --dev-account N"
+        )
+
+    def sender(self) -> Sender:
+        return Sender(self.chain, self.signer())
+
+    def result(self, data: dict[str, Any], human: str) -> None:
+        print(json.dumps(data, indent=2) if self.args.json else human)
+
+
+def _sent(sent: Sent) -> dict[str, Any]:
+    return {"transaction": sent.hash, "block": sent.block, "gas_used": sent.gas_used}
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return parse_date(value)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _signing(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("signing (one of)")
+    group.add_argument("--keystore", type=Path, help="encrypted Web3 Secret Storage v3 JSON keystore")
+    group.add_argument("--password-file", type=Path, help=f"file holding the keystore password (else ${PASSWORD_ENV})")
+    group.add_argument("--dev-account", type=int, metavar="N", help="the local chain's prefunded account N (chain id 31337/1337 only)")
+
+
+# ------------------------------------------------------------------------------------------------
+# Commands
+# ------------------------------------------------------------------------------------------------
+
+
+def cmd_chain(ctx: Context) -> int:
+    args = ctx.args
+    if args.chain_command == "up":
+        node, started = localnode.up(args.port, args.state)
+        ctx.result(
+            {"running": True, "started": started, "url": node.url, "pid": node.pid, "state": node.state, "chain_id": localnode.LOCAL_CHAIN_ID},
+            f"local chain {'started' if started else 'already running'} at {node.url} "
+            f"(chain id {localnode.LOCAL_CHAIN_ID}, pid {node.pid}); state file {node.state}",
+        )
+    elif args.chain_command == "down":
+        node = localnode.down(args.port)
+        ctx.result(
+            {"stopped": node is not None, "port": args.port, "state": node.state if node else None},
+            f"local chain on port {args.port} stopped; its state is in {node.state}" if node else f"no local chain was running on port {args.port}",
+        )
+    else:
+        node = localnode.status(args.port)
+        if node is None:
+            ctx.result({"running": False, "port": args.port}, f"no local chain running on port {args.port}")
+        else:
+            height = connect(node.url).w3.eth.block_number
+            ctx.result(
+                {"running": True, "url": node.url, "pid": node.pid, "state": node.state, "block": height},
+                f"local chain running at {node.url} (pid {node.pid}), block {height}; state file {node.state}",
+            )
+    return 0
+
+
+def cmd_account(ctx: Context) -> int:
+    password = read_password(ctx.args.password_file)
+    address = create_keystore(ctx.args.out, password)
+    ctx.result({"address": address, "keystore": str(ctx.args.out)}, f"created {ctx.args.out} for {address}")
+    return 0
+
+
+def cmd_deploy(ctx: Context) -> int:
+    sender = ctx.sender()
+    path = ctx.args.deployment or admin.Deployment.default_path(ctx.chain.chain_id)
+    print(f"deploying the registry to chain {ctx.chain.chain_id} from {sender.address} ...", file=sys.stderr)
+    deployment = admin.deploy(ctx.chain, sender, ctx.args.admin_delay)
+    deployment.save(path)
+    ctx.result(
+        {"registry": deployment.registry, "renderer": deployment.renderer, "block": deployment.block, "deployment": str(path)},
+        f"registry {deployment.registry} (renderer {deployment.renderer}) deployed in block {deployment.block}; record {path}",
+    )
+    return 0
+
+
+def cmd_participant(ctx: Context) -> int:
+    args = ctx.args
+    _, registry = ctx.registry()
+    account = admin.address(args.address)
+    if args.participant_command == "add":
+        sent = admin.add_participant(registry, ctx.sender(), account, args.role, args.name, args.country)
+    elif args.participant_command == "revoke":
+        sent = admin.revoke_participant(registry, ctx.sender(), account)
+    else:
+        sent = None
+    p = admin.participant(registry, account)
+    data = {"address": p.address, "name": p.name or None, "country": p.country, "roles": p.roles, "accredited": p.accredited}
+    if sent:
+        data.update(_sent(sent))
+    state = f"accredited as {', '.join(p.roles)}" if p.accredited else "not accredited"
+    ctx.result(data, f"{p.address} ({p.name or 'no name'}, {p.country or 'no country'}): {state}")
+    return 0
+
+
+def cmd_kp(ctx: Context) -> int:
+    args = ctx.args
+    _, registry = ctx.registry()
+    if args.kp_command == "register":
+        sent = admin.register_certificate(
+            registry,
+            ctx.sender(),
+            number=args.number,
+            exporting=args.exporting,
+            importing=args.importing,
+            exporter=args.exporter,
+            importer=args.importer,
+            carats=args.carats,
+            value_usd=args.value_usd,
+            parcels=args.parcels,
+            issued=args.issued,
+            expires=args.expires,
+            document=args.document,
+        )
+        ctx.result({"number": args.number, **_sent(sent)}, f"KP certificate {args.number} recorded in block {sent.block}")
+        return 0
+    try:
+        declared, authority, _, drawn = registry.functions.certificate(text32(args.number, "certificate number")).call()
+    except Exception:
+        raise InputError(f"KP certificate {args.number} is not recorded on this registry") from None
+    data = {
+        "number": args.number,
+        "exporting": bytes(declared[1]).decode(),
+        "importing": bytes(declared[2]).decode(),
+        "exporter": declared[3],
+        "importer": declared[4],
+        "declared_carat": format_carat(declared[7]),
+        "drawn_carat": format_carat(drawn),
+        "authority": authority,
+    }
+    ctx.result(data, "\n".join(f"{k}: {v}" for k, v in data.items()))
+    return 0
+
+
+def cmd_mint(ctx: Context) -> int:
+    args = ctx.args
+    deployment, registry = ctx.registry()
+    sender = ctx.sender()
+    to = admin.address(args.to, "--to") if args.to else None
+    bar = None
+
+    def on_plan(plan: mint.Plan) -> None:
+        nonlocal bar
+        print(
+            f"{args.file}: {len(plan.new) + len(plan.already)} stones; {len(plan.already)} already registered, "
+            f"{len(plan.new)} to register in {len(plan.batches)} transactions",
+            file=sys.stderr,
+        )
+        if not args.json and sys.stderr.isatty() and plan.new:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(plan.new), unit="stone", file=sys.stderr)
+
+    try:
+        result = mint.mint(
+            registry,
+            sender,
+            args.file,
+            to=to,
+            batch_size=args.batch_size,
+            from_block=deployment.block,
+            on_plan=on_plan,
+            on_batch=lambda n: bar.update(n) if bar else None,
+        )
+    finally:
+        if bar:
+            bar.close()
+    data = result.as_json()
+    if result.registered:
+        human = (
+            f"registered {result.registered} stones in {len(result.transactions)} transactions "
+            f"({data['gas_per_stone']} gas per stone, {data['stones_per_second']} stones/s); "
+            f"{result.already_registered} were already registered"
+        )
+    else:
+        human = f"nothing to register: all {result.already_registered} stones of {args.file} are already on chain"
+    ctx.result(data, human)
+    return 0
+
+
+def _stone(ctx: Context) -> int:
+    return parse_stone(ctx.args.stone)
+
+
+def _authorization_deadline(args: argparse.Namespace) -> int:
+    if args.valid_until:
+        return int(dt.datetime.combine(args.valid_until, dt.time(23, 59, 59), dt.timezone.utc).timestamp())
+    return int(time.time()) + 7 * 86400
+
+
+def cmd_transfer(ctx: Context) -> int:
+    args = ctx.args
+    token = _stone(ctx)
+    to = admin.address(args.to, "--to")
+    action = Action.parse(args.action)
+    document = admin.document_hash(args.document)
+    certificate = text32(args.kp, "--kp") if args.kp else ZERO32
+    if args.sign_only:
+        if args.chain_id is not None and args.registry is not None:
+            chain_id, registry_address = args.chain_id, admin.address(args.registry, "--registry")
+            if args.nonce is None:
+                raise InputError("offline signing needs --nonce (the holder's current nonce on the registry)")
+            nonce = args.nonce
+        else:
+            deployment, registry = ctx.registry()
+            chain_id, registry_address = ctx.chain.chain_id, deployment.registry
+            signer_address = ctx.signer(chain_id).address
+            nonce = args.nonce if args.nonce is not None else registry.functions.nonces(signer_address).call()
+        signer = ctx.signer(chain_id)
+        auth = custody.Authorization(token, to, int(action), document, certificate, nonce, _authorization_deadline(args))
+        signed = custody.signed_authorization(signer.account, chain_id, registry_address, auth)
+        if args.sign_only.exists():
+            raise InputError(f"{args.sign_only} already exists; choose another file")
+        args.sign_only.write_text(json.dumps(signed, indent=2) + "\n")
+        ctx.result(
+            {"signed": str(args.sign_only), "signer": signer.address, "nonce": nonce, "deadline": auth.deadline},
+            f"wrote {args.sign_only}: {signer.address} authorizes moving {stone_id(token)} to {to} ({action.label}); "
+            f"anyone can submit it with `diamondtrace broadcast {args.sign_only}`",
+        )
+        return 0
+    _, registry = ctx.registry()
+    sent = custody.transfer(registry, ctx.sender(), token, to, action, document, certificate)
+    ctx.result(
+        {"stone_id": stone_id(token), "to": to, "action": action.label, **_sent(sent)},
+        f"{stone_id(token)} moved to {to} ({action.label}) in block {sent.block}",
+    )
+    return 0
+
+
+def cmd_broadcast(ctx: Context) -> int:
+    data, auth, signature = custody.read_signed(ctx.args.signed)
+    if data["chainId"] != ctx.chain.chain_id:
+        raise InputError(f"{ctx.args.signed} is signed for chain id {data['chainId']}, but the RPC endpoint is chain id {ctx.chain.chain_id}")
+    deployment, registry = ctx.registry()
+    if data["registry"].lower() != deployment.registry.lower():
+        raise InputError(f"{ctx.args.signed} is signed for registry {data['registry']}, not {deployment.registry}")
+    sent = custody.broadcast(registry, ctx.sender(), auth, signature)
+    ctx.result(
+        {"stone_id": stone_id(auth.tokenId), "from": data["signer"], "to": auth.to, **_sent(sent)},
+        f"{stone_id(auth.tokenId)} moved from {data['signer']} to {auth.to} in block {sent.block} (relayed)",
+    )
+    return 0
+
+
+def cmd_split(ctx: Context) -> int:
+    token = _stone(ctx)
+    children = custody.read_children(ctx.args.children)
+    _, registry = ctx.registry()
+    sent = custody.split(registry, ctx.sender(), token, children)
+    ctx.result(
+        {"parent": stone_id(token), "children": [stone_id(c[0]) for c in children], **_sent(sent[0])},
+        f"{stone_id(token)} split into {', '.join(stone_id(c[0]) for c in children)} in block {sent[0].block}",
+    )
+    return 0
+
+
+def cmd_grade(ctx: Context) -> int:
+    args = ctx.args
+    token = _stone(ctx)
+    _, registry = ctx.registry()
+    sender = ctx.sender()
+    lab = admin.participant(registry, sender.address)
+    if args.lab.lower() not in {sender.address.lower(), (lab.name or "").lower()}:
+        raise InputError(f"--lab {args.lab!r} is not the signing account's lab ({lab.name or 'unnamed'}, {sender.address})")
+    sent = custody.grade(
+        registry,
+        sender,
+        token,
+        report=args.report,
+        carat=args.carat,
+        colour=args.colour,
+        clarity=args.clarity,
+        cut=args.cut,
+        lab_grown=args.lab_grown,
+        document=admin.document_hash(args.document),
+    )
+    ctx.result(
+        {"stone_id": stone_id(token), "report": args.report, "lab_grown": args.lab_grown, **_sent(sent)},
+        f"{stone_id(token)} graded (report {args.report}{', LABORATORY-GROWN' if args.lab_grown else ''}) in block {sent.block}",
+    )
+    return 0
+
+
+def cmd_flag(ctx: Context) -> int:
+    token = _stone(ctx)
+    _, registry = ctx.registry()
+    if ctx.args.command == "flag":
+        reason = Flag[ctx.args.reason.upper()]
+        sent = custody.flag(registry, ctx.sender(), token, reason)
+        text = f"{stone_id(token)} flagged {reason.name.lower()}"
+    else:
+        sent = custody.unflag(registry, ctx.sender(), token)
+        text = f"{stone_id(token)}: flag cleared"
+    ctx.result({"stone_id": stone_id(token), **_sent(sent)}, f"{text} in block {sent.block}")
+    return 0
+
+
+def render_provenance(p: dict[str, Any]) -> str:
+    """`verify`'s human-readable report."""
+    o = p["origin"]
+    lines = [
+        f"Stone {p['stone_id']} (token {p['token_id']})",
+        f"  {p['carat']} ct {p['kind']}, status {p['status']}"
+        + (", LABORATORY-GROWN" if p["lab_grown"] else "")
+        + (f", FLAGGED {p['flags']['flag'].upper()}" if p["flags"]["flagged"] else ""),
+        f"  holder      {p['holder']}",
+        f"  origin      {o['mine']} mine, {o['country']}; produced {o['production_date']} by {o['producer']}",
+        f"  registered  {o['registered_at']} in batch {o['batch']} (tx {o['registration_transaction']})",
+    ]
+    if p["description"]:
+        lines.append(f"  description {p['description']}")
+    kp = p["kp_certificate"]
+    lines.append(
+        f"  KP          {kp['number']}: {kp['exporting_country']} -> {kp['importing_country']}, "
+        f"{kp['drawn_carat']} of {kp['declared_carat']} ct drawn, expires {kp['expires']}"
+        if kp
+        else "  KP          none"
+    )
+    lineage = p["lineage"]
+    lines.append(f"  lineage     root {lineage['root']}; parent {lineage['parent'] or '-'}; children {', '.join(lineage['children']) or '-'}")
+    lines.append(f"  custody     {len(p['custody'])} records")
+    for r in p["custody"]:
+        lines.append(
+            f"    {r['seq']:>3}. {r['time']}  {r['action']:<13} {r['from']} -> {r['to']}  block {r['block']} tx {r['transaction']}"
+            + (f"  doc {r['document']}" if r["document"] else "")
+            + (f"  KP {r['kp_certificate']}" if r["kp_certificate"] else "")
+        )
+    lines.append(f"  grading     {len(p['grading'])} reports")
+    for g in p["grading"]:
+        lines.append(
+            f"    {'current   ' if g['current'] else 'superseded'} {g['report_number']} by {g['lab']}: {g['carat']} ct "
+            f"{g['colour']} / {g['clarity']} / {g['cut']}" + (", laboratory-grown" if g["lab_grown"] else ", natural")
+        )
+    verdict = p["integrity"]
+    lines.append(f"  integrity   {'OK' if verdict['ok'] else 'BROKEN'}: {verdict['reason']}")
+    return "\n".join(lines)
+
+
+def cmd_verify(ctx: Context) -> int:
+    token = _stone(ctx)
+    deployment, registry = ctx.registry()
+    report = verify.provenance(registry, token, deployment.block)
+    ctx.result(report, render_provenance(report))
+    return 0 if report["integrity"]["ok"] and not report["flags"]["flagged"] else EXIT_RECORD_BROKEN
+
+
+# ------------------------------------------------------------------------------------------------
+# Parser
+# ------------------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="diamondtrace",
+        description="Open diamond provenance registry: register, move, grade and verify diamonds on an EVM chain.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"diamondtrace {__version__}")
+    parser.add_argument(
+        "--rpc-url",
+        default=os.environ.get("DIAMONDTRACE_RPC_URL", DEFAULT_RPC_URL),
+        help=f"JSON-RPC endpoint (default {DEFAULT_RPC_URL}, the local chain; or $DIAMONDTRACE_RPC_URL)",
+    )
+    parser.add_argument("--deployment", type=Path, help="deployment record (default deployments/<chainId>.json)")
+    parser.add_argument("--json", action="store_true", help="machine-readable result on stdout")
+    parser.add_argument("--verbose", action="store_true", help="log RPC activity to stderr")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, handler: Callable[[Context], int], help: str, **kw: Any) -> argparse.ArgumentParser:
+        p = commands.add_parser(name, help=help, description=help, **kw)
+        p.set_defaults(handler=handler)
+        return p
+
+    chain = command("chain", cmd_chain, "the embedded local chain (npm Anvil) with a persistent state file")
+    chain_commands = chain.add_subparsers(dest="chain_command", required=True, metavar="ACTION")
+    up = chain_commands.add_parser("up", help="start it (if not running)")
+    up.add_argument("--state", type=Path, help=f"state file (default {localnode.DEFAULT_STATE.relative_to(localnode.PROJECT_ROOT)})")
+    for name, help in [("down", "stop it; it writes its state file"), ("status", "is it running?")]:
+        chain_commands.add_parser(name, help=help)
+    for p in chain_commands.choices.values():
+        p.add_argument("--port", type=int, default=localnode.DEFAULT_PORT, help="TCP port (default 8545)")
+
+    account = command("account", cmd_account, "keystores")
+    account_commands = account.add_subparsers(dest="account_command", required=True, metavar="ACTION")
+    new = account_commands.add_parser("new", help="create an encrypted keystore and print its address")
+    new.add_argument("--out", type=Path, required=True, help="where to write the keystore (never overwritten)")
+    new.add_argument("--password-file", type=Path, help=f"file holding the new password (else ${PASSWORD_ENV})")
+
+    deploy = command("deploy", cmd_deploy, "deploy the registry and write deployments/<chainId>.json")
+    deploy.add_argument("--admin-delay", type=int, default=admin.DEFAULT_ADMIN_DELAY, help="seconds a two-step admin transfer waits (default 86400)")
+    _signing(deploy)
+
+    participant = command("participant", cmd_participant, "accredit, revoke and show participants")
+    participant_commands = participant.add_subparsers(dest="participant_command", required=True, metavar="ACTION")
+    add = participant_commands.add_parser("add", help="accredit ADDRESS with a role (keeps its other roles); admin only")
+    add.add_argument("address")
+    add.add_argument("--role", required=True, choices=list(ROLES))
+    add.add_argument("--name", required=True)
+    add.add_argument("--country", required=True, help="ISO 3166-1 alpha-2 code, e.g. BW")
+    _signing(add)
+    revoke = participant_commands.add_parser("revoke", help="withdraw ADDRESS's accreditation; admin only")
+    revoke.add_argument("address")
+    _signing(revoke)
+    show = participant_commands.add_parser("show", help="show ADDRESS's profile")
+    show.add_argument("address")
+
+    kp = command("kp", cmd_kp, "Kimberley Process certificates")
+    kp_commands = kp.add_subparsers(dest="kp_command", required=True, metavar="ACTION")
+    register = kp_commands.add_parser("register", help="record a certificate (a KP authority of the exporting country)")
+    register.add_argument("--number", required=True)
+    register.add_argument("--exporting", required=True, help="exporting country code")
+    register.add_argument("--importing", required=True, help="importing country code")
+    register.add_argument("--exporter", required=True, help="exporter's address")
+    register.add_argument("--importer", required=True, help="importer's address")
+    register.add_argument("--carats", required=True, help="declared weight, e.g. 1520.35")
+    register.add_argument("--value-usd", required=True, help="declared value in whole US dollars")
+    register.add_argument("--parcels", type=int, required=True)
+    register.add_argument("--issued", type=_date, required=True, help="YYYY-MM-DD")
+    register.add_argument("--expires", type=_date, required=True, help="YYYY-MM-DD (valid through that day, UTC)")
+    register.add_argument("--document", type=Path, help="the certificate document; only its hash is recorded")
+    _signing(register)
+    kp_show = kp_commands.add_parser("show", help="show a certificate and how much of it is drawn")
+    kp_show.add_argument("number")
+
+    minting = command(
+        "mint",
+        cmd_mint,
+        "register a production run from a CSV file (stone_id,carat,mine,country,production_date[,kp_certificate][,description])",
+    )
+    minting.add_argument("file", type=Path, metavar="FILE.csv")
+    minting.add_argument("--to", help="accredited holder of the new stones (default: the signer)")
+    minting.add_argument("--batch-size", type=int, help="stones per transaction (default and maximum: the registry's MAX_BATCH)")
+    _signing(minting)
+
+    transfer = command("transfer", cmd_transfer, "move a stone with a custody record, or sign an authorization for someone to submit")
+    transfer.add_argument("stone", metavar="STONE", help="token id or producer stone ID")
+    transfer.add_argument("--to", required=True)
+    transfer.add_argument("--action", default="sale", choices=[a.label for a in Action if a != Action.TRANSFER])
+    transfer.add_argument("--document", type=Path, help="invoice or other document; only its hash is recorded")
+    transfer.add_argument("--kp", metavar="NUMBER", help="KP certificate for a cross-border move of a rough stone")
+    transfer.add_argument("--sign-only", type=Path, metavar="OUT.json", help="write a signed EIP-712 authorization instead of sending")
+    transfer.add_argument("--chain-id", type=int, help="with --sign-only and --registry: sign offline for this chain")
+    transfer.add_argument("--registry", help="with --sign-only and --chain-id: the registry address")
+    transfer.add_argument("--nonce", type=int, help="with --sign-only: the holder's nonce (read from the chain when online)")
+    transfer.add_argument("--valid-until", type=_date, help="with --sign-only: last valid day, UTC (default: 7 days)")
+    _signing(transfer)
+
+    broadcast = command("broadcast", cmd_broadcast, "submit a signed authorization from any funded account")
+    broadcast.add_argument("signed", type=Path, metavar="SIGNED.json")
+    _signing(broadcast)
+
+    split = command("split", cmd_split, "split a rough stone into polished stones (a manufacturer holding it)")
+    split.add_argument("stone", metavar="STONE")
+    split.add_argument("children", type=Path, metavar="CHILDREN.csv", help="columns stone_id,carat[,description]")
+    _signing(split)
+
+    grade = command("grade", cmd_grade, "record a grading report (a lab)")
+    grade.add_argument("stone", metavar="STONE")
+    grade.add_argument("--lab", required=True, help="the lab's name or address (must be the signer)")
+    grade.add_argument("--report", required=True)
+    grade.add_argument("--carat", required=True)
+    grade.add_argument("--colour", required=True)
+    grade.add_argument("--clarity", required=True)
+    grade.add_argument("--cut", required=True)
+    grade.add_argument("--lab-grown", action="store_true", help="the lab found the stone laboratory-grown")
+    grade.add_argument("--document", type=Path, help="the report document; only its hash is recorded")
+    _signing(grade)
+
+    flag = command("flag", cmd_flag, "flag a stone you hold stolen or lost")
+    flag.add_argument("stone", metavar="STONE")
+    flag.add_argument("--reason", required=True, choices=["stolen", "lost"])
+    _signing(flag)
+    unflag = command("unflag", cmd_flag, "clear a stone's flag (admin)")
+    unflag.add_argument("stone", metavar="STONE")
+    _signing(unflag)
+
+    check = command("verify", cmd_verify, "a stone's full provenance and integrity verdict (exit 1 if broken or flagged)")
+    check.add_argument("stone", metavar="STONE", help="token id or producer stone ID")
+
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s", stream=sys.stderr
+    )
+    ctx = Context(args)
+    try:
+        return args.handler(ctx)
+    except DiamondTraceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted: whatever was mined is on chain; run the same command again to continue", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug, not a user mistake: say so, briefly
+        if args.verbose:
+            raise
+        print(f"internal error ({type(exc).__name__}: {exc}); run again with --verbose for details", file=sys.stderr)
+        return EXIT_CHAIN
+
+
+if __name__ == "__main__":
+    sys.exit(main())

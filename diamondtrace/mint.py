@@ -1,0 +1,499 @@
+"""Registering a mine's production run from a CSV file, where a duplicate or a lost stone is real money.
+
+The whole file is checked, offline and against the chain, before anything is sent; every problem is
+reported with its line and column. Re-running the same file after an interruption registers exactly
+the stones not yet on chain: a batch is one transaction, so it is either wholly on chain or not at all.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from web3.contract import Contract
+
+from .chain import EIP7825_TX_GAS_CAP, Sender, Sent, rpc
+from .countries import COUNTRIES
+from .errors import ChainError, InputError
+from .model import (
+    STONE_ID_PATTERN,
+    ZERO32,
+    Kind,
+    day_number,
+    format_carat,
+    parse_centicarats,
+    parse_date,
+    text32,
+    text_of,
+    token_id,
+)
+
+REQUIRED_COLUMNS = ("stone_id", "carat", "mine", "country", "production_date")
+OPTIONAL_COLUMNS = ("kp_certificate", "description")
+MAX_ROWS = 100_000
+MAX_DESCRIPTION = 500
+MAX_REPORTED = 200
+# A cell a spreadsheet would run as a formula if this file (or an export of it) were opened in one.
+FORMULA_START = ("=", "+", "@", "\t", "\r")
+LOOKUP_CHUNK = 1_000
+DESCRIBE_CHUNK = 100
+# Gas kept in reserve above the estimate: the registry's work per stone is fixed, so this is ample.
+GAS_MARGIN = 1.15
+
+
+@dataclass(frozen=True)
+class StoneRow:
+    line: int
+    stone_id: str
+    token_id: int
+    centicarats: int
+    mine: str
+    country: str
+    production_date: dt.date
+    kp_certificate: str | None
+    description: str | None
+
+    @property
+    def batch_key(self) -> tuple:
+        """What a registration batch shares: rows differing here go into different batches."""
+        return (self.mine, self.country, self.production_date, self.kp_certificate)
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    column: str | None
+    message: str
+
+    def render(self, path: Path) -> str:
+        where = f"{path}:{self.line}" + (f": column {self.column}" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+class ProductionRunInvalid(InputError):
+    """The file has problems; nothing was sent."""
+
+    def __init__(self, path: Path, problems: list[Problem]) -> None:
+        self.path = path
+        self.problems = problems
+        shown = [p.render(path) for p in problems[:MAX_REPORTED]]
+        more = len(problems) - len(shown)
+        tail = f"\n... and {more} more" if more > 0 else ""
+        super().__init__(
+            f"{path}: {len(problems)} problem{'s' if len(problems) != 1 else ''}, nothing was sent:\n"
+            + "\n".join(shown)
+            + tail
+        )
+
+
+def _decode(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ProductionRunInvalid(
+            path, [Problem(line, None, f"byte {column} of the line is not UTF-8 (0x{raw[exc.start]:02x}); save the file as UTF-8")]
+        ) from None
+
+
+def _records(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
+    """CSV records with the line each starts on (a quoted cell may span lines)."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    start = 1
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise ProductionRunInvalid(path, [Problem(start, None, f"malformed CSV: {exc}")]) from None
+        yield start, record
+        start = reader.line_num + 1
+
+
+def _cell_problem(column: str, value: str) -> str | None:
+    if value.startswith(FORMULA_START):
+        return f"{value[:20]!r} starts like a spreadsheet formula; refusing it"
+    return None
+
+
+def _parse_row(line: int, cells: dict[str, str], today: dt.date) -> tuple[StoneRow | None, list[Problem]]:
+    problems: list[Problem] = []
+
+    def check(column: str, parse: Callable[[str], object]) -> object:
+        value = cells.get(column, "").strip()
+        formula = _cell_problem(column, value)
+        if formula:
+            problems.append(Problem(line, column, formula))
+            return None
+        try:
+            return parse(value)
+        except InputError as exc:
+            problems.append(Problem(line, column, str(exc)))
+            return None
+
+    def stone(value: str) -> str:
+        if not STONE_ID_PATTERN.fullmatch(value):
+            raise InputError(f"stone ID {value!r} must be 1 to 32 printable ASCII characters without spaces")
+        return value
+
+    def country(value: str) -> str:
+        if value not in COUNTRIES:
+            raise InputError(f"unknown country code {value!r}: use ISO 3166-1 alpha-2, such as BW for Botswana")
+        return value
+
+    def produced(value: str) -> dt.date:
+        date = parse_date(value, "production date")
+        if date > today:
+            raise InputError(f"production date {date} is in the future")
+        return date
+
+    def certificate(value: str) -> str | None:
+        if not value:
+            return None
+        text32(value, "KP certificate number")
+        return value
+
+    def description(value: str) -> str | None:
+        if len(value) > MAX_DESCRIPTION:
+            raise InputError(f"description is {len(value)} characters; at most {MAX_DESCRIPTION}")
+        if any(ord(ch) < 0x20 and ch not in "\n" for ch in value):
+            raise InputError("description contains control characters")
+        return value or None
+
+    sid = check("stone_id", stone)
+    centicarats = check("carat", parse_centicarats)
+    def mine_name(value: str) -> str:
+        text32(value, "mine")
+        return value
+
+    mine = check("mine", mine_name)
+    code = check("country", country)
+    date = check("production_date", produced)
+    kp = check("kp_certificate", certificate)
+    text = check("description", description)
+    if problems:
+        return None, problems
+    return (
+        StoneRow(line, sid, token_id(sid), centicarats, mine, code, date, kp, text),  # type: ignore[arg-type]
+        [],
+    )
+
+
+def read_production_run(path: Path, today: dt.date | None = None) -> list[StoneRow]:
+    """Parses and checks the whole file offline; raises `ProductionRunInvalid` listing every problem."""
+    today = today or dt.datetime.now(dt.timezone.utc).date()
+    text = _decode(path)
+    records = _records(path, text)
+    problems: list[Problem] = []
+    first = next(records, None)
+    if first is None or not any(cell.strip() for cell in first[1]):
+        raise ProductionRunInvalid(path, [Problem(1, None, "the file is empty; expected a header row: " + ",".join(REQUIRED_COLUMNS))])
+    header = [cell.strip().lower() for cell in first[1]]
+    allowed = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+    if not set(header) & set(REQUIRED_COLUMNS):
+        raise ProductionRunInvalid(
+            path, [Problem(1, None, "missing header row: the first line must name the columns " + ",".join(REQUIRED_COLUMNS))]
+        )
+    for name in header:
+        if name not in allowed:
+            problems.append(Problem(1, name or "(empty)", f"unknown column; the columns are {', '.join(allowed)}"))
+        elif header.count(name) > 1:
+            problems.append(Problem(1, name, "column named twice"))
+    for name in REQUIRED_COLUMNS:
+        if name not in header:
+            problems.append(Problem(1, name, "required column missing from the header"))
+    if problems:
+        raise ProductionRunInvalid(path, problems)
+
+    rows: list[StoneRow] = []
+    first_line: dict[str, int] = {}
+    count = 0
+    for line, record in records:
+        if not record or (len(record) == 1 and not record[0].strip()):
+            continue  # a blank line
+        count += 1
+        if count > MAX_ROWS:
+            raise ProductionRunInvalid(
+                path, [Problem(line, None, f"more than {MAX_ROWS:,} stones in one file; split the production run into several files")]
+            )
+        if len(record) != len(header):
+            kind = "extra column" if len(record) > len(header) else "missing column"
+            problems.append(Problem(line, None, f"{kind}: expected {len(header)} fields ({','.join(header)}), found {len(record)}"))
+            continue
+        row, row_problems = _parse_row(line, dict(zip(header, record)), today)
+        problems.extend(row_problems)
+        if row is None:
+            continue
+        if row.stone_id in first_line:
+            problems.append(Problem(line, "stone_id", f"stone ID {row.stone_id} repeated (first on line {first_line[row.stone_id]})"))
+            continue
+        first_line[row.stone_id] = line
+        rows.append(row)
+    if problems:
+        raise ProductionRunInvalid(path, problems)
+    if not rows:
+        raise ProductionRunInvalid(path, [Problem(2, None, "no stones in the file: only a header row")])
+    return rows
+
+
+@dataclass
+class CertificateState:
+    number: str
+    exporter: str
+    issued: int
+    expires: int
+    declared: int
+    drawn: int
+
+
+def _certificate(registry: Contract, number: str) -> CertificateState | None:
+    try:
+        declared, _, _, drawn = registry.functions.certificate(text32(number)).call()
+    except Exception:  # UnknownCertificate
+        return None
+    return CertificateState(number, declared[3], declared[5], declared[6], declared[7], drawn)
+
+
+@dataclass
+class Plan:
+    """What the chain already has and what is left to send, in batches."""
+
+    new: list[StoneRow]
+    already: list[StoneRow]
+    batches: list[list[StoneRow]]
+
+
+def check_against_chain(
+    registry: Contract, path: Path, rows: list[StoneRow], to: str, batch_size: int
+) -> Plan:
+    """Compares the file with the chain: stones already registered (same data: skipped; different
+    data: a problem), KP certificates (known, valid, exported by `to`, not over-drawn)."""
+    w3 = registry.w3
+    problems: list[Problem] = []
+    already: list[StoneRow] = []
+    new: list[StoneRow] = []
+    batches_seen: dict[int, tuple] = {}
+    for start in range(0, len(rows), LOOKUP_CHUNK):
+        chunk = rows[start : start + LOOKUP_CHUNK]
+        batch_ids, weights = rpc(lambda: registry.functions.registrations([r.token_id for r in chunk]).call(), "the RPC endpoint")
+        for row, batch_id, weight in zip(chunk, batch_ids, weights):
+            if batch_id == 0:
+                new.append(row)
+                continue
+            if batch_id not in batches_seen:
+                batches_seen[batch_id] = tuple(registry.functions.batch(batch_id).call())
+            b = batches_seen[batch_id]
+            on_chain = {
+                "carat": format_carat(weight),
+                "mine": text_of(b[5]),
+                "country": bytes(b[3]).decode("ascii", "replace"),
+                "production_date": str(dt.date(1970, 1, 1) + dt.timedelta(days=b[2])),
+                "kp_certificate": text_of(b[6]) or "",
+            }
+            in_file = {
+                "carat": format_carat(row.centicarats),
+                "mine": row.mine,
+                "country": row.country,
+                "production_date": str(row.production_date),
+                "kp_certificate": row.kp_certificate or "",
+            }
+            differ = [k for k in on_chain if on_chain[k] != in_file[k]]
+            if differ or b[7] != 0 or b[4] != Kind.ROUGH:
+                detail = "; ".join(f"{k} is {on_chain[k]!r} on chain but {in_file[k]!r} in the file" for k in differ)
+                problems.append(
+                    Problem(row.line, differ[0] if differ else "stone_id", f"stone ID {row.stone_id} is already registered with different data: {detail or 'not as a rough stone of this run'}")
+                )
+            else:
+                already.append(row)
+
+    now = int(rpc(lambda: w3.eth.get_block("latest"), "the RPC endpoint")["timestamp"])
+    needs: dict[str, list[StoneRow]] = {}
+    for row in new:
+        if row.kp_certificate:
+            needs.setdefault(row.kp_certificate, []).append(row)
+    for number, cert_rows in needs.items():
+        cert = _certificate(registry, number)
+        if cert is None:
+            problems.append(Problem(cert_rows[0].line, "kp_certificate", f"KP certificate {number} is not recorded on the registry"))
+            continue
+        if not cert.issued <= now <= cert.expires:
+            expired = now > cert.expires
+            when = dt.datetime.fromtimestamp(cert.expires if expired else cert.issued, dt.timezone.utc).date()
+            problems.append(
+                Problem(cert_rows[0].line, "kp_certificate", f"KP certificate {number} {'expired on' if expired else 'is not valid before'} {when}")
+            )
+            continue
+        if cert.exporter.lower() != to.lower():
+            problems.append(
+                Problem(cert_rows[0].line, "kp_certificate", f"KP certificate {number} is for exporter {cert.exporter}, but the stones go to {to}")
+            )
+            continue
+        drawn = cert.drawn
+        for row in cert_rows:
+            drawn += row.centicarats
+            if drawn > cert.declared:
+                problems.append(
+                    Problem(
+                        row.line,
+                        "kp_certificate",
+                        f"KP certificate {number} would be over-drawn: it declares {format_carat(cert.declared)} ct, "
+                        f"{format_carat(cert.drawn)} ct are already drawn, and the file's stones up to this line need "
+                        f"{format_carat(drawn - cert.drawn)} ct",
+                    )
+                )
+                break
+    if problems:
+        raise ProductionRunInvalid(path, sorted(problems, key=lambda p: p.line))
+
+    groups: dict[tuple, list[StoneRow]] = {}
+    for row in new:
+        groups.setdefault(row.batch_key, []).append(row)
+    batches = [group[i : i + batch_size] for group in groups.values() for i in range(0, len(group), batch_size)]
+    return Plan(new, already, batches)
+
+
+def _register_call(registry: Contract, to: str, batch: list[StoneRow]):
+    first = batch[0]
+    inputs = (
+        to,
+        text32(first.mine, "mine"),
+        first.country.encode("ascii"),
+        day_number(first.production_date),
+        int(Kind.ROUGH),
+        text32(first.kp_certificate) if first.kp_certificate else ZERO32,
+    )
+    return registry.functions.register(inputs, [r.token_id for r in batch], [r.centicarats for r in batch])
+
+
+def wait_for_pending(sender: Sender, timeout: float = 120) -> int:
+    """Waits until transactions this account sent earlier (say, by an interrupted run) are mined,
+    so that the check against the chain sees them. Returns how many there were."""
+    w3 = sender.w3
+    latest = lambda: w3.eth.get_transaction_count(sender.address, "latest")  # noqa: E731
+    pending = lambda: w3.eth.get_transaction_count(sender.address, "pending")  # noqa: E731
+    waiting = rpc(pending) - rpc(latest)
+    deadline = time.monotonic() + timeout
+    while rpc(pending) > rpc(latest):
+        if time.monotonic() > deadline:
+            raise ChainError(
+                f"{sender.address} still has {waiting} unmined transactions from an earlier run after {timeout:.0f} s; "
+                "nothing was sent: wait for them to be mined, then run again"
+            )
+        time.sleep(0.5)
+    return max(waiting, 0)
+
+
+@dataclass
+class MintResult:
+    registered: int
+    already_registered: int
+    token_ids: list[int]
+    transactions: list[str]
+    gas_used: int
+    elapsed: float
+    described: int = 0
+    batches: list[int] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {
+            "registered": self.registered,
+            "already_registered": self.already_registered,
+            "token_ids": [str(t) for t in self.token_ids],
+            "transactions": self.transactions,
+            "batches": self.batches,
+            "described": self.described,
+            "gas_used": self.gas_used,
+            "gas_per_stone": round(self.gas_used / self.registered, 1) if self.registered else None,
+            "elapsed_seconds": round(self.elapsed, 3),
+            "stones_per_second": round(self.registered / self.elapsed, 1) if self.elapsed and self.registered else 0.0,
+        }
+
+
+def _describe_missing(registry: Contract, sender: Sender, rows: list[StoneRow], from_block: int) -> list[Sent]:
+    """Descriptions go in `StoneDescribed` events; sends those not yet on chain for stones the
+    sender still holds."""
+    wanted = {r.token_id: r.description for r in rows if r.description}
+    if not wanted:
+        return []
+    done = {
+        log["args"]["tokenId"]
+        for log in registry.events.StoneDescribed().get_logs(from_block=from_block, argument_filters={"by": sender.address})
+    }
+    todo = [(t, d) for t, d in wanted.items() if t not in done and registry.functions.ownerOf(t).call() == sender.address]
+    calls = [
+        registry.functions.describe([t for t, _ in todo[i : i + DESCRIBE_CHUNK]], [d for _, d in todo[i : i + DESCRIBE_CHUNK]])
+        for i in range(0, len(todo), DESCRIBE_CHUNK)
+    ]
+    return sender.send_all(calls) if calls else []
+
+
+def mint(
+    registry: Contract,
+    sender: Sender,
+    path: Path,
+    *,
+    to: str | None = None,
+    batch_size: int | None = None,
+    from_block: int = 0,
+    on_batch: Callable[[int], None] | None = None,
+    on_plan: Callable[[Plan], None] | None = None,
+) -> MintResult:
+    """Registers the file's stones that are not yet on chain. `on_batch(n)` is told of each mined
+    batch of n stones (for a progress bar)."""
+    started = time.monotonic()
+    rows = read_production_run(path)
+    to = to or sender.address
+    limit = int(rpc(lambda: registry.functions.MAX_BATCH().call()))
+    size = batch_size or limit
+    if not 1 <= size <= limit:
+        raise InputError(f"--batch-size {size} must be between 1 and {limit} (the registry's MAX_BATCH)")
+    wait_for_pending(sender)
+    plan = check_against_chain(registry, path, rows, to, size)
+    if on_plan:
+        on_plan(plan)
+
+    calls = [_register_call(registry, to, batch) for batch in plan.batches]
+    sent: list[Sent] = []
+    if calls:
+        # One estimate (which is also the registry's check of the caller and the batch) gives the
+        # gas per stone; the rest are sent back to back without waiting.
+        per_stone = sender.estimate(calls[0]) / len(plan.batches[0])
+        fees = sender.fees()
+        txs = []
+        for call, batch in zip(calls, plan.batches):
+            gas = min(math.ceil(per_stone * len(batch) * GAS_MARGIN) + 60_000, EIP7825_TX_GAS_CAP)
+            txs.append((call, sender.submit(sender.build(call, gas=gas, fees=fees))))
+        for (call, tx_hash), batch in zip(txs, plan.batches):
+            try:
+                sent.append(sender.wait(tx_hash, call))
+            except ChainError as exc:
+                done = sum(len(b) for b in plan.batches[: len(sent)])
+                raise ChainError(
+                    f"{exc}\n{done} of {len(plan.new)} new stones were registered before this; "
+                    "run the same command again to register the rest"
+                ) from None
+            if on_batch:
+                on_batch(len(batch))
+    described = _describe_missing(registry, sender, rows, from_block)
+    return MintResult(
+        registered=len(plan.new),
+        already_registered=len(plan.already),
+        token_ids=[r.token_id for r in plan.new],
+        transactions=[s.hash for s in sent],
+        gas_used=sum(s.gas_used for s in sent),
+        elapsed=time.monotonic() - started,
+        described=sum(len(d.receipt["logs"]) for d in described),
+        batches=[len(b) for b in plan.batches],
+    )
