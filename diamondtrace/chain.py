@@ -8,8 +8,8 @@ sends from the same account.
 from __future__ import annotations
 
 import logging
+import os
 import re
-import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
@@ -20,14 +20,15 @@ from web3 import Web3
 from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError, TimeExhausted, Web3RPCError
 
-from .contracts import abi, artifact, error_signatures
+from .contracts import abi, artifact, error_notices, error_signatures
 from .errors import ChainError, InputError
 from .model import stone_id
 from .wallet import Signer
 
 DEFAULT_RPC_URL = "http://127.0.0.1:8545"
 EIP7825_TX_GAS_CAP = 16_777_216
-RPC_TIMEOUT = 30
+# Seconds to wait for one RPC answer; DIAMONDTRACE_RPC_TIMEOUT overrides it.
+RPC_TIMEOUT = float(os.environ.get("DIAMONDTRACE_RPC_TIMEOUT", "30"))
 RECEIPT_TIMEOUT = 180
 
 log = logging.getLogger("diamondtrace")
@@ -48,7 +49,7 @@ def connect(rpc_url: str = DEFAULT_RPC_URL, timeout: float = RPC_TIMEOUT) -> Cha
     if not re.match(r"^(https?|wss?)://", rpc_url):
         raise InputError(f"--rpc-url {rpc_url!r} is not an http(s):// or ws(s):// URL")
     w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
-    chain_id = rpc(lambda: w3.eth.chain_id, rpc_url)
+    chain_id = rpc(lambda: w3.eth.chain_id, f"the chain at {rpc_url}")
     return Chain(w3, int(chain_id), rpc_url)
 
 
@@ -57,22 +58,12 @@ def rpc(call: Callable[[], Any], where: str = "the RPC endpoint", done: str = "n
     try:
         return call()
     except requests.exceptions.Timeout:
-        raise ChainError(f"{where} did not answer within {RPC_TIMEOUT} s; {done}") from None
+        raise ChainError(f"{where} did not answer within {RPC_TIMEOUT:g} s; {done}") from None
     except (requests.exceptions.ConnectionError, ConnectionError) as exc:
         reason = "connection refused" if "refused" in str(exc).lower() else type(exc).__name__
-        raise ChainError(f"cannot reach the chain at {where} ({reason}); {done}") from None
+        raise ChainError(f"cannot reach {where} ({reason}); {done}") from None
     except requests.exceptions.RequestException as exc:
-        raise ChainError(f"the chain at {where} failed: {exc}; {done}") from None
-
-
-def _natspec_notice(name: str) -> str:
-    for contract in ("DiamondRegistry",):
-        for signature, docs in artifact(contract).get("natspec", {}).get("errors", {}).items():
-            if signature.split("(")[0] == name:
-                for doc in docs:
-                    if "notice" in doc:
-                        return doc["notice"]
-    return ""
+        raise ChainError(f"{where} failed: {exc}; {done}") from None
 
 
 def _show(kind: str, name: str, value: Any) -> str:
@@ -101,11 +92,11 @@ def describe_revert(data: str | bytes | None) -> str:
     name, inputs = signatures[raw[:4]]
     values = decode([i["type"] for i in inputs], raw[4:])
     args = ", ".join(f"{i['name']}={_show(i['type'], i['name'], v)}" for i, v in zip(inputs, values))
-    notice = _natspec_notice(name)
+    notice = error_notices().get(name, "")
     return f"{name}({args})" + (f": {notice}" if notice else "")
 
 
-def _revert_message(exc: Exception) -> str:
+def revert_message(exc: Exception) -> str:
     if isinstance(exc, ContractCustomError):
         return describe_revert(exc.data if isinstance(exc.data, (str, bytes)) else exc.message)
     if isinstance(exc, ContractPanicError):
@@ -137,6 +128,7 @@ class Sender:
         self.signer = signer
         self.w3 = chain.w3
         self._nonce: int | None = None
+        self.where = f"the chain at {chain.rpc_url}"
 
     @property
     def address(self) -> str:
@@ -144,25 +136,25 @@ class Sender:
 
     def _next_nonce(self) -> int:
         if self._nonce is None:
-            self._nonce = rpc(lambda: self.w3.eth.get_transaction_count(self.address, "pending"), self.chain.rpc_url)
+            self._nonce = rpc(lambda: self.w3.eth.get_transaction_count(self.address, "pending"), self.where)
         nonce = self._nonce
         self._nonce += 1
         return nonce
 
     def fees(self) -> dict[str, int]:
-        block = rpc(lambda: self.w3.eth.get_block("latest"), self.chain.rpc_url)
+        block = rpc(lambda: self.w3.eth.get_block("latest"), self.where)
         base = block.get("baseFeePerGas")
         if base is None:
-            return {"gasPrice": rpc(lambda: self.w3.eth.gas_price, self.chain.rpc_url)}
-        tip = rpc(lambda: self.w3.eth.max_priority_fee, self.chain.rpc_url)
+            return {"gasPrice": rpc(lambda: self.w3.eth.gas_price, self.where)}
+        tip = rpc(lambda: self.w3.eth.max_priority_fee, self.where)
         return {"maxFeePerGas": 2 * int(base) + int(tip), "maxPriorityFeePerGas": int(tip)}
 
     def estimate(self, call: ContractFunction) -> int:
         """Gas for `call`, or the registry's refusal in words (an `InputError`: nothing sent)."""
         try:
-            return int(rpc(lambda: call.estimate_gas({"from": self.address}), self.chain.rpc_url))
+            return int(rpc(lambda: call.estimate_gas({"from": self.address}), self.where))
         except (ContractLogicError, ContractCustomError, ContractPanicError) as exc:
-            raise InputError(f"refused by the registry, nothing sent: {_revert_message(exc)}") from None
+            raise InputError(f"refused by the registry, nothing sent: {revert_message(exc)}") from None
         except Web3RPCError as exc:
             message = str(exc)
             if "insufficient funds" in message.lower():
@@ -185,7 +177,7 @@ class Sender:
             try:
                 return rpc(
                     lambda: self.w3.eth.send_raw_transaction(signed.raw_transaction),
-                    self.chain.rpc_url,
+                    self.where,
                     "the transaction may not have been sent",
                 ).to_0x_hex()
             except Web3RPCError as exc:
@@ -202,7 +194,7 @@ class Sender:
         try:
             receipt = rpc(
                 lambda: self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=RECEIPT_TIMEOUT, poll_latency=0.05),
-                self.chain.rpc_url,
+                self.where,
                 f"transaction {tx_hash} was sent and may still be mined",
             )
         except TimeExhausted:
@@ -216,7 +208,7 @@ class Sender:
                 try:
                     call.call({"from": self.address}, block_identifier=receipt["blockNumber"] - 1)
                 except (ContractLogicError, ContractCustomError, ContractPanicError) as exc:
-                    reason = ": " + _revert_message(exc)
+                    reason = ": " + revert_message(exc)
                 except Exception:  # the reason is a courtesy; the failure is reported either way
                     pass
             raise ChainError(f"transaction {tx_hash} was mined but reverted{reason}")

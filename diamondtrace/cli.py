@@ -17,9 +17,12 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+import requests
+from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError, Web3RPCError
+
 from . import __version__, admin, custody, localnode, mint, verify
-from .chain import DEFAULT_RPC_URL, Chain, Sender, Sent, connect
-from .errors import EXIT_CHAIN, EXIT_RECORD_BROKEN, DiamondTraceError, InputError
+from .chain import DEFAULT_RPC_URL, Chain, Sender, Sent, connect, revert_message
+from .errors import EXIT_BAD_INPUT, EXIT_CHAIN, EXIT_RECORD_BROKEN, DiamondTraceError, InputError
 from .model import ROLES, ZERO32, Action, Flag, format_carat, parse_date, parse_stone, stone_id, text32
 from .wallet import PASSWORD_ENV, Signer, create_keystore, dev_signer, load_keystore, read_password
 
@@ -562,6 +565,13 @@ def main(argv: list[str] | None = None) -> int:
     except DiamondTraceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except (ContractLogicError, ContractCustomError, ContractPanicError) as exc:
+        print(f"error: the registry refused: {revert_message(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (requests.exceptions.RequestException, ConnectionError, Web3RPCError) as exc:
+        print(f"error: the chain at {args.rpc_url} failed mid-command ({type(exc).__name__}: {exc}); "
+              "whatever was mined is on chain: check, then run the command again", file=sys.stderr)
+        return EXIT_CHAIN
     except KeyboardInterrupt:
         print("interrupted: whatever was mined is on chain; run the same command again to continue", file=sys.stderr)
         return 130

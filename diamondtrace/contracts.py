@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -48,6 +49,22 @@ def error_signatures() -> dict[bytes, tuple[str, list[dict[str, Any]]]]:
             if entry["type"] == "error":
                 errors[bytes(function_abi_to_4byte_selector(entry))] = (entry["name"], entry["inputs"])
     return errors
+
+
+@lru_cache(maxsize=None)
+def error_notices() -> dict[str, str]:
+    """Error name -> its NatSpec text, from the public interface's source and the compiled
+    artifacts' documentation, to explain a revert in words."""
+    notices: dict[str, str] = {}
+    for signature, docs in artifact("DiamondRegistry").get("natspec", {}).get("errors", {}).items():
+        text = " ".join(d.get("notice") or d.get("details", "") for d in docs).strip()
+        if text:
+            notices[signature.split("(")[0]] = text
+    source = (PROJECT_ROOT / "interfaces" / "IDiamondRegistry.sol").read_text()
+    for match in re.finditer(r"((?:[ \t]*///.*\n)+)[ \t]*error (\w+)\(", source):
+        lines = [line.strip().removeprefix("///").strip() for line in match.group(1).splitlines()]
+        notices[match.group(2)] = " ".join(lines).removeprefix("@notice").strip()
+    return notices
 
 
 @dataclass

@@ -22,6 +22,7 @@ from .chain import EIP7825_TX_GAS_CAP, Sender, Sent, rpc
 from .countries import COUNTRIES
 from .errors import ChainError, InputError
 from .model import (
+    ROLES,
     STONE_ID_PATTERN,
     ZERO32,
     Kind,
@@ -456,9 +457,12 @@ def mint(
     rows = read_production_run(path)
     to = to or sender.address
     limit = int(rpc(lambda: registry.functions.MAX_BATCH().call()))
-    size = batch_size or limit
+    size = limit if batch_size is None else batch_size
     if not 1 <= size <= limit:
         raise InputError(f"--batch-size {size} must be between 1 and {limit} (the registry's MAX_BATCH)")
+    roles = rpc(lambda: registry.functions.participant(sender.address).call())[0]
+    if not roles & ROLES["producer"]:
+        raise InputError(f"{sender.address} is not an accredited producer on this registry; nothing was sent")
     wait_for_pending(sender)
     plan = check_against_chain(registry, path, rows, to, size)
     if on_plan:

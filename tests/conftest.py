@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 import pytest
 from brownie import BaselineERC721, DiamondRegistry, DiamondRenderer, accounts, web3
+from helpers import register
 
 from diamondtrace.model import ROLES, token_id
 from diamondtrace.wallet import dev_account
-from helpers import register
 
 BLOCK_GAS_LIMIT = 30_000_000
 

@@ -5,9 +5,9 @@ import json
 import xml.etree.ElementTree as ET
 
 from helpers import record_certificate, register, rough_at_manufacturer
+from test_grading import report
 
 from diamondtrace.model import ZERO32, Action, Flag, format_carat, text32, token_id
-from test_grading import report
 
 
 def metadata(registry, token):

@@ -7,7 +7,7 @@ from eth_utils import keccak
 from helpers import plain, record_certificate, register, reverts
 
 from diamondtrace.custody import Authorization, sign_authorization, typed_data
-from diamondtrace.model import ZERO32, Action, Flag, text32, token_id
+from diamondtrace.model import ZERO32, Action, Flag, text32
 
 DOC = b"\x5a" * 32
 

@@ -1,0 +1,164 @@
+"""Faults: a run killed mid-way, an unreachable or silent RPC endpoint, chains that are not ours."""
+
+import json
+import random
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+from conftest import DIAMONDTRACE, address, free_port, run_rows, write_csv
+from web3 import Web3
+
+from diamondtrace.contracts import registry_contract
+from diamondtrace.model import token_id
+from diamondtrace.toolchain import anvil_executable
+
+
+def _registry(dt):
+    return registry_contract(Web3(Web3.HTTPProvider(dt.url)), json.loads(dt.deployment.read_text())["registry"])
+
+
+def _registered(registry, rows) -> dict[int, int]:
+    batches, weights = registry.functions.registrations([token_id(r[0]) for r in rows]).call()
+    return {token_id(r[0]): w for r, b, w in zip(rows, batches, weights) if b}
+
+
+def _assert_exactly_the_files_stones(registry, rows, stones_before):
+    found = _registered(registry, rows)
+    assert len(found) == len(rows), f"{len(rows) - len(found)} stones lost"
+    assert all(found[token_id(r[0])] == round(float(r[1]) * 100) for r in rows)
+    assert registry.functions.totals().call()[0] == stones_before + len(rows), "stones registered twice or extra"
+
+
+def test_a_mint_killed_mid_way_and_run_again_registers_exactly_the_files_stones(dt, tmp_path):
+    rows = run_rows("BW-KILL", 2_400)
+    path = write_csv(tmp_path / "run.csv", rows)
+    registry = _registry(dt)
+    stones_before = registry.functions.totals().call()[0]
+    process = dt.process("mint", path, "--batch-size", 20, "--dev-account", 1)
+    # Kill it as soon as some, but not all, batches are on chain.
+    deadline = time.monotonic() + 60
+    while registry.functions.totals().call()[0] == stones_before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    partial = registry.functions.totals().call()[0] - stones_before
+    assert 0 < partial < len(rows), f"the kill landed at {partial} stones"
+    rerun = dt("mint", path, "--batch-size", 20, "--dev-account", 1, json=True).json
+    assert rerun["already_registered"] == partial and rerun["registered"] == len(rows) - partial
+    _assert_exactly_the_files_stones(registry, rows, stones_before)
+
+
+def test_kills_at_random_points(dt, tmp_path):
+    rows = run_rows("BW-RAND", 600)
+    path = write_csv(tmp_path / "run.csv", rows)
+    registry = _registry(dt)
+    stones_before = registry.functions.totals().call()[0]
+    rng = random.Random(7)
+    for _ in range(3):
+        process = dt.process("mint", path, "--batch-size", 25, "--dev-account", 1)
+        time.sleep(rng.uniform(0.8, 2.5))  # start-up takes about a second; then batches go out
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    dt("mint", path, "--batch-size", 25, "--dev-account", 1)
+    _assert_exactly_the_files_stones(registry, rows, stones_before)
+
+
+def test_an_unreachable_rpc_endpoint_exits_3_and_writes_nothing(deployed, tmp_path):
+    dead = deployed.__class__(f"http://127.0.0.1:{free_port()}", tmp_path / "deployment.json")
+    r = dead("deploy", "--dev-account", 0, expect=3)
+    assert "cannot reach the chain at http://127.0.0.1:" in r.err and "connection refused" in r.err
+    assert "nothing was sent" in r.err and not (tmp_path / "deployment.json").exists()
+    r = dead("verify", "BW-1", expect=3)
+    assert "Traceback" not in r.err
+
+
+@pytest.fixture
+def silent_endpoint():
+    """A TCP server that accepts connections and never answers."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    held = []
+    stop = threading.Event()
+
+    def accept():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+def test_a_silent_rpc_endpoint_times_out_with_exit_3(deployed, tmp_path, silent_endpoint):
+    process = subprocess.run(
+        [DIAMONDTRACE, "--rpc-url", silent_endpoint, "--deployment", str(tmp_path / "d.json"), "deploy", "--dev-account", "0"],
+        capture_output=True, text=True, env={"DIAMONDTRACE_RPC_TIMEOUT": "1", "PATH": "/usr/bin:/bin"}, timeout=60,
+    )  # fmt: skip
+    assert process.returncode == 3, process.stderr
+    assert "did not answer within 1 s; nothing was sent" in process.stderr
+    assert not (tmp_path / "d.json").exists()
+
+
+@pytest.fixture
+def foreign_chain():
+    """A chain with a public-network chain id (here 7777), where development keys must be refused."""
+    port = free_port()
+    process = subprocess.Popen([str(anvil_executable()), "--port", str(port), "--chain-id", "7777", "--silent"])
+    url = f"http://127.0.0.1:{port}"
+    w3 = Web3(Web3.HTTPProvider(url))
+    for _ in range(100):
+        try:
+            w3.eth.chain_id
+            break
+        except Exception:
+            time.sleep(0.1)
+    yield url
+    process.terminate()
+    process.wait()
+
+
+def test_dev_accounts_are_refused_on_other_chains(deployed, tmp_path, foreign_chain):
+    other = deployed.__class__(foreign_chain, tmp_path / "deployment.json")
+    r = other("deploy", "--dev-account", 0, expect=2)
+    assert "--dev-account is refused on chain id 7777" in r.err
+    assert Web3(Web3.HTTPProvider(foreign_chain)).eth.block_number == 0
+
+
+def test_secrets_never_appear_in_output_or_written_files(dt, tmp_path):
+    secret = "s3cret-Passw0rd-for-the-keystore"
+    password = tmp_path / "pw"
+    password.write_text(secret)
+    keystore = tmp_path / "key.json"
+    created = dt("account", "new", "--out", keystore, "--password-file", password, json=True)
+    from eth_account import Account
+
+    key = Account.decrypt(json.loads(keystore.read_text()), secret).hex()
+    holder = created.json["address"]
+    dt.rpc("anvil_setBalance", holder, hex(10**18))
+    dt("participant", "add", holder, "--role", "producer", "--name", "Keyed Producer", "--country", "BW", "--dev-account", 0)
+    outputs = [created]
+    path = write_csv(tmp_path / "run.csv", run_rows("BW-SEC", 2))
+    outputs.append(dt("mint", path, "--keystore", keystore, "--password-file", password, json=True))
+    signed = tmp_path / "signed.json"
+    outputs.append(dt("transfer", "BW-SEC-00000", "--to", address("trader_bw"), "--sign-only", signed, "--keystore", keystore, "--password-file", password))
+    outputs.append(dt("transfer", "BW-SEC-00001", "--to", address(7), "--keystore", keystore, "--password-file", password, expect=2))
+    outputs.append(dt("--verbose", "verify", "BW-SEC-00000", json=True))
+    written = signed.read_text() + dt.deployment.read_text()
+    for text in [o.out + o.err for o in outputs] + [written]:
+        assert secret not in text
+        assert key.removeprefix("0x") not in text.lower()
+    assert "ciphertext" in keystore.read_text() and key.removeprefix("0x") not in keystore.read_text()
