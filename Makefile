@@ -46,3 +46,10 @@ clean:
 	-@$(BIN)/python -m diamondtrace.cli chain down >/dev/null 2>&1
 	rm -rf $(VENV) node_modules build reports .chain .pytest_cache .hypothesis test-output diamondtrace.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[bench]" 2>&1 | grep -v '^WARNING: Location' >&2 || true
+	@touch $@
+
+bench: build $(VENV)/.bench-installed
+	$(BIN)/python -m bench.run

@@ -87,8 +87,8 @@ contract DiamondRegistry is Custody {
         batches = new uint32[](tokenIds.length);
         centicarats = new uint32[](tokenIds.length);
         for (uint256 i; i < tokenIds.length; ++i) {
-            StoneRecord.Record memory r = StoneRecord.unpack(_getExtraData(tokenIds[i]));
-            (batches[i], centicarats[i]) = (r.batch, r.centicarats);
+            uint96 word = _getExtraData(tokenIds[i]);
+            (batches[i], centicarats[i]) = (StoneRecord.batch(word), StoneRecord.centicarats(word));
         }
     }
 

@@ -25,8 +25,9 @@ DEFAULT_STATE = CHAIN_DIR / "state.json"
 LOCAL_CHAIN_ID = 31337
 # Above EIP-7825's per-transaction cap, which the chain enforces like mainnet since Fusaka.
 BLOCK_GAS_LIMIT = 30_000_000
-# Seconds between state dumps, so even a killed chain loses at most this much.
-STATE_INTERVAL = 2
+# Seconds between state dumps, so even a killed chain loses at most this much; each dump writes
+# the whole state, so not much more often.
+STATE_INTERVAL = 5
 
 
 @dataclass
@@ -87,8 +88,11 @@ def status(port: int = DEFAULT_PORT) -> LocalNode | None:
     return node
 
 
-def up(port: int = DEFAULT_PORT, state: Path | None = None, timeout: float = 30) -> tuple[LocalNode, bool]:
-    """Starts the local chain unless it runs already; returns it and whether it was started now."""
+def up(
+    port: int = DEFAULT_PORT, state: Path | None = None, timeout: float = 30, persist: bool = True
+) -> tuple[LocalNode, bool]:
+    """Starts the local chain unless it runs already; returns it and whether it was started now.
+    With `persist=False` (benchmarks) it keeps no state file: dumping a large state costs time."""
     if not 1 <= port <= 65535:
         raise InputError(f"--port {port} is not a TCP port")
     running = status(port)
@@ -106,15 +110,17 @@ def up(port: int = DEFAULT_PORT, state: Path | None = None, timeout: float = 30)
         str(anvil),
         "--port", str(port),
         "--chain-id", str(LOCAL_CHAIN_ID),
-        "--state", str(state),
-        "--state-interval", str(STATE_INTERVAL),
-        "--preserve-historical-states",
         "--gas-limit", str(BLOCK_GAS_LIMIT),
         "--enable-tx-gas-limit",
     ]  # fmt: skip
-    with open(log_path, "ab") as log:
+    if persist:
+        command += ["--state", str(state), "--state-interval", str(STATE_INTERVAL), "--preserve-historical-states"]
+    else:
+        # Without history kept per block, a long run does not slow down as the state grows.
+        command += ["--prune-history"]
+    with open(log_path, "wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-    node = LocalNode(process.pid, port, str(state), str(log_path), time.time())
+    node = LocalNode(process.pid, port, str(state) if persist else "", str(log_path), time.time())
     deadline = time.monotonic() + timeout
     while _answers(url) is None:
         if process.poll() is not None or time.monotonic() > deadline:
@@ -139,4 +145,6 @@ def down(port: int = DEFAULT_PORT, timeout: float = 30) -> LocalNode | None:
             break
         time.sleep(0.1)
     _record_path(port).unlink(missing_ok=True)
+    if not node.state:  # a throw-away chain (benchmarks) leaves no log behind
+        Path(node.log).unlink(missing_ok=True)
     return node

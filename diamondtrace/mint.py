@@ -11,17 +11,20 @@ import csv
 import datetime as dt
 import io
 import math
+import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
 from web3.contract import Contract
 
-from .chain import EIP7825_TX_GAS_CAP, Sender, Sent, rpc
+from .chain import EIP7825_TX_GAS_CAP, Call, Sender, Sent, rpc, view
 from .countries import COUNTRIES
 from .errors import ChainError, InputError
 from .model import (
+    MAX_CENTICARATS,
     ROLES,
     STONE_ID_PATTERN,
     ZERO32,
@@ -42,13 +45,13 @@ MAX_DESCRIPTION = 500
 MAX_REPORTED = 200
 # A cell a spreadsheet would run as a formula if this file (or an export of it) were opened in one.
 FORMULA_START = ("=", "+", "@", "\t", "\r")
-LOOKUP_CHUNK = 1_000
+LOOKUP_CHUNK = 2_500
 DESCRIBE_CHUNK = 100
 # Gas kept in reserve above the estimate: the registry's work per stone is fixed, so this is ample.
-GAS_MARGIN = 1.15
+GAS_MARGIN = 1.05
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class StoneRow:
     line: int
     stone_id: str
@@ -123,73 +126,176 @@ def _records(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
         start = reader.line_num + 1
 
 
-def _cell_problem(column: str, value: str) -> str | None:
-    if value.startswith(FORMULA_START):
-        return f"{value[:20]!r} starts like a spreadsheet formula; refusing it"
-    return None
+def _stone_id(value: str) -> str:
+    if not STONE_ID_PATTERN.fullmatch(value):
+        raise InputError(f"stone ID {value!r} must be 1 to 32 printable ASCII characters without spaces")
+    return value
 
 
-def _parse_row(line: int, cells: dict[str, str], today: dt.date) -> tuple[StoneRow | None, list[Problem]]:
-    problems: list[Problem] = []
+def _carat(value: str) -> int:
+    # The common case, "12.34", without Decimal; anything else gets the full parse and its message.
+    if _PLAIN_CARAT.fullmatch(value):
+        whole, _, cents = value.partition(".")
+        centicarats = int(whole) * 100 + int(cents.ljust(2, "0") or 0)
+        if 0 < centicarats <= MAX_CENTICARATS:
+            return centicarats
+    return parse_centicarats(value)
 
-    def check(column: str, parse: Callable[[str], object]) -> object:
-        value = cells.get(column, "").strip()
-        formula = _cell_problem(column, value)
-        if formula:
-            problems.append(Problem(line, column, formula))
-            return None
-        try:
-            return parse(value)
-        except InputError as exc:
-            problems.append(Problem(line, column, str(exc)))
-            return None
 
-    def stone(value: str) -> str:
-        if not STONE_ID_PATTERN.fullmatch(value):
-            raise InputError(f"stone ID {value!r} must be 1 to 32 printable ASCII characters without spaces")
+def _mine(value: str) -> str:
+    text32(value, "mine")
+    return value
+
+
+def _country(value: str) -> str:
+    if value not in COUNTRIES:
+        raise InputError(f"unknown country code {value!r}: use ISO 3166-1 alpha-2, such as BW for Botswana")
+    return value
+
+
+def _certificate_number(value: str) -> str | None:
+    if not value:
+        return None
+    text32(value, "KP certificate number")
+    return value
+
+
+def _description(value: str) -> str | None:
+    if len(value) > MAX_DESCRIPTION:
+        raise InputError(f"description is {len(value)} characters; at most {MAX_DESCRIPTION}")
+    if any(ord(ch) < 0x20 and ch != "\n" for ch in value):
+        raise InputError("description contains control characters")
+    return value or None
+
+
+_PLAIN_CARAT = re.compile(r"[0-9]{1,5}(?:\.[0-9]{1,2})?")
+_COLUMNS: tuple[tuple[str, Callable[[str], object]], ...] = (
+    ("stone_id", _stone_id),
+    ("carat", _carat),
+    ("mine", _mine),
+    ("country", _country),
+    ("kp_certificate", _certificate_number),
+    ("description", _description),
+)
+
+
+class _RowParser:
+    """Checks rows of one file. Values that repeat down a production run (mine, country, date,
+    certificate) are checked once each; the file can hold many thousands of stones."""
+
+    def __init__(self, header: list[str], today: dt.date) -> None:
+        self.columns = [(header.index(name), name, parse) for name, parse in _COLUMNS if name in header]
+        self.date_index = header.index("production_date")
+        self.today = today
+        self.seen: dict[tuple[str, str], object] = {}
+
+    def _value(self, column: str, parse: Callable[[str], object], raw: str) -> object:
+        key = (column, raw)
+        if key not in self.seen:
+            try:
+                self.seen[key] = parse(raw)
+            except InputError as exc:
+                self.seen[key] = exc
+        value = self.seen[key]
+        if isinstance(value, InputError):
+            raise value
         return value
 
-    def country(value: str) -> str:
-        if value not in COUNTRIES:
-            raise InputError(f"unknown country code {value!r}: use ISO 3166-1 alpha-2, such as BW for Botswana")
-        return value
-
-    def produced(value: str) -> dt.date:
-        date = parse_date(value, "production date")
-        if date > today:
+    def _date(self, raw: str) -> dt.date:
+        date = parse_date(raw, "production date")
+        if date > self.today:
             raise InputError(f"production date {date} is in the future")
         return date
 
-    def certificate(value: str) -> str | None:
-        if not value:
-            return None
-        text32(value, "KP certificate number")
-        return value
+    def parse(self, line: int, record: list[str]) -> tuple[StoneRow | None, list[Problem]]:
+        problems: list[Problem] = []
+        values: dict[str, object] = {"kp_certificate": None, "description": None}
+        for index, column, parse in self.columns + [(self.date_index, "production_date", self._date)]:
+            raw = record[index].strip()
+            if raw.startswith(FORMULA_START):
+                problems.append(Problem(line, column, f"{raw[:20]!r} starts like a spreadsheet formula; refusing it"))
+                continue
+            try:
+                values[column] = self._value(column, parse, raw) if column in _REPEATING else parse(raw)
+            except InputError as exc:
+                problems.append(Problem(line, column, str(exc)))
+        if problems:
+            return None, problems
+        sid = values["stone_id"]
+        return StoneRow(line, sid, token_id(sid), values["carat"], values["mine"], values["country"],  # type: ignore[arg-type]
+                        values["production_date"], values["kp_certificate"], values["description"]), []  # type: ignore[arg-type]
 
-    def description(value: str) -> str | None:
-        if len(value) > MAX_DESCRIPTION:
-            raise InputError(f"description is {len(value)} characters; at most {MAX_DESCRIPTION}")
-        if any(ord(ch) < 0x20 and ch not in "\n" for ch in value):
-            raise InputError("description contains control characters")
-        return value or None
 
-    sid = check("stone_id", stone)
-    centicarats = check("carat", parse_centicarats)
-    def mine_name(value: str) -> str:
-        text32(value, "mine")
-        return value
+_REPEATING = frozenset({"mine", "country", "kp_certificate", "production_date"})
 
-    mine = check("mine", mine_name)
-    code = check("country", country)
-    date = check("production_date", produced)
-    kp = check("kp_certificate", certificate)
-    text = check("description", description)
+
+_ALL_STONE_IDS = re.compile(r"(?:[\x21-\x7e]{1,32}\n)*[\x21-\x7e]{1,32}")
+_ALL_CARATS = re.compile(r"(?:[0-9]{1,5}(?:\.[0-9]{1,2})?\n)*[0-9]{1,5}(?:\.[0-9]{1,2})?")
+_FORMULA_LINE = re.compile(r"^[=+@]", re.MULTILINE)
+
+
+def _bulk_rows(header: list[str], data: list[tuple[int, list[str]]], today: dt.date) -> list[StoneRow] | None:
+    """The whole file checked column by column, with regular expressions over each column and one
+    check per distinct mine, country, date and certificate: a production run of many thousands of
+    stones is checked in a few milliseconds. Returns None at the first doubt, and the file is then
+    checked row by row (`_rows_one_by_one`), which names every problem."""
+    if not data or any(len(record) != len(header) for _, record in data):
+        return None
+    columns = dict(zip(header, zip(*(record for _, record in data))))
+    ids = columns["stone_id"]
+    joined = "\n".join(ids)
+    if not _ALL_STONE_IDS.fullmatch(joined) or _FORMULA_LINE.search(joined) or len(set(ids)) != len(ids):
+        return None
+    carats = columns["carat"]
+    if not _ALL_CARATS.fullmatch("\n".join(carats)):
+        return None
+    centicarats = [round(float(c) * 100) for c in carats]
+    if min(centicarats) <= 0 or max(centicarats) > MAX_CENTICARATS:
+        return None
+    parser = _RowParser(header, today)
+    checked: dict[str, dict[str, object]] = {}
+    for column, parse in [("mine", _mine), ("country", _country), ("production_date", parser._date), ("kp_certificate", _certificate_number)]:
+        checked[column] = {}
+        for raw in set(columns.get(column, ("",))):
+            value = raw.strip()
+            if value.startswith(FORMULA_START):
+                return None
+            try:
+                checked[column][raw] = parse(value)
+            except InputError:
+                return None
+    if any(d.strip() for d in columns.get("description", ())):
+        return None  # described stones take the careful path
+    kps = columns.get("kp_certificate", ("",) * len(data))
+    return [
+        StoneRow(line, sid, int.from_bytes(sid.encode().ljust(32, b"\0"), "big"), cc, checked["mine"][mine], checked["country"][code], checked["production_date"][day], checked["kp_certificate"][kp], None)  # type: ignore[arg-type]
+        for (line, _), sid, cc, mine, code, day, kp in zip(data, ids, centicarats, columns["mine"], columns["country"], columns["production_date"], kps)
+    ]
+
+
+def _rows_one_by_one(path: Path, header: list[str], data: list[tuple[int, list[str]]], today: dt.date) -> list[StoneRow]:
+    """Checks every row and every cell; raises `ProductionRunInvalid` naming every problem."""
+    problems: list[Problem] = []
+    rows: list[StoneRow] = []
+    parser = _RowParser(header, today)
+    first_line: dict[str, int] = {}
+    for line, record in data:
+        if len(record) != len(header):
+            kind = "extra column" if len(record) > len(header) else "missing column"
+            problems.append(Problem(line, None, f"{kind}: expected {len(header)} fields ({','.join(header)}), found {len(record)}"))
+            continue
+        row, row_problems = parser.parse(line, record)
+        problems.extend(row_problems)
+        if row is None:
+            continue
+        if row.stone_id in first_line:
+            problems.append(Problem(line, "stone_id", f"stone ID {row.stone_id} repeated (first on line {first_line[row.stone_id]})"))
+            continue
+        first_line[row.stone_id] = line
+        rows.append(row)
     if problems:
-        return None, problems
-    return (
-        StoneRow(line, sid, token_id(sid), centicarats, mine, code, date, kp, text),  # type: ignore[arg-type]
-        [],
-    )
+        raise ProductionRunInvalid(path, problems)
+    return rows
 
 
 def read_production_run(path: Path, today: dt.date | None = None) -> list[StoneRow]:
@@ -218,32 +324,18 @@ def read_production_run(path: Path, today: dt.date | None = None) -> list[StoneR
     if problems:
         raise ProductionRunInvalid(path, problems)
 
-    rows: list[StoneRow] = []
-    first_line: dict[str, int] = {}
-    count = 0
+    data: list[tuple[int, list[str]]] = []
     for line, record in records:
         if not record or (len(record) == 1 and not record[0].strip()):
             continue  # a blank line
-        count += 1
-        if count > MAX_ROWS:
+        if len(data) == MAX_ROWS:
             raise ProductionRunInvalid(
                 path, [Problem(line, None, f"more than {MAX_ROWS:,} stones in one file; split the production run into several files")]
             )
-        if len(record) != len(header):
-            kind = "extra column" if len(record) > len(header) else "missing column"
-            problems.append(Problem(line, None, f"{kind}: expected {len(header)} fields ({','.join(header)}), found {len(record)}"))
-            continue
-        row, row_problems = _parse_row(line, dict(zip(header, record)), today)
-        problems.extend(row_problems)
-        if row is None:
-            continue
-        if row.stone_id in first_line:
-            problems.append(Problem(line, "stone_id", f"stone ID {row.stone_id} repeated (first on line {first_line[row.stone_id]})"))
-            continue
-        first_line[row.stone_id] = line
-        rows.append(row)
-    if problems:
-        raise ProductionRunInvalid(path, problems)
+        data.append((line, record))
+    rows = _bulk_rows(header, data, today)
+    if rows is None:
+        rows = _rows_one_by_one(path, header, data, today)
     if not rows:
         raise ProductionRunInvalid(path, [Problem(2, None, "no stones in the file: only a header row")])
     return rows
@@ -286,9 +378,10 @@ def check_against_chain(
     already: list[StoneRow] = []
     new: list[StoneRow] = []
     batches_seen: dict[int, tuple] = {}
-    for start in range(0, len(rows), LOOKUP_CHUNK):
-        chunk = rows[start : start + LOOKUP_CHUNK]
-        batch_ids, weights = rpc(lambda: registry.functions.registrations([r.token_id for r in chunk]).call(), "the RPC endpoint")
+    chunks = [rows[i : i + LOOKUP_CHUNK] for i in range(0, len(rows), LOOKUP_CHUNK)]
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="lookup") as pool:
+        found = list(pool.map(lambda chunk: rpc(lambda: view(Call(registry, "registrations", [r.token_id for r in chunk]))), chunks))
+    for chunk, (batch_ids, weights) in zip(chunks, found):
         for row, batch_id, weight in zip(chunk, batch_ids, weights):
             if batch_id == 0:
                 new.append(row)
@@ -319,7 +412,7 @@ def check_against_chain(
             else:
                 already.append(row)
 
-    now = int(rpc(lambda: w3.eth.get_block("latest"), "the RPC endpoint")["timestamp"])
+    now = int(rpc(lambda: w3.eth.get_block("latest"))["timestamp"])
     needs: dict[str, list[StoneRow]] = {}
     for row in new:
         if row.kp_certificate:
@@ -365,6 +458,21 @@ def check_against_chain(
     return Plan(new, already, batches)
 
 
+def _gas_model(registry: Contract, sender: Sender, to: str, first: list[StoneRow]) -> Callable[[int], int]:
+    """Gas for a batch of n stones, from estimates of its first one and two stones: a full
+    estimate would cost the node as much as registering the batch. The estimates are also the
+    registry's own check that it will accept the batch."""
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="estimate") as pool:
+        one_stone = pool.submit(sender.estimate, _register_call(registry, to, first[:1]))
+        two_stones = pool.submit(sender.estimate, _register_call(registry, to, first[:2])) if len(first) > 1 else None
+        one = one_stone.result()
+        two = two_stones.result() if two_stones else 2 * one
+    # Room for a stone ID longer than the estimated ones (calldata) and for another batch's certificate.
+    per_stone = two - one + 16 * 32
+    fixed = one - (two - one) + 60_000
+    return lambda n: min(math.ceil((fixed + per_stone * n) * GAS_MARGIN), EIP7825_TX_GAS_CAP)
+
+
 def _register_call(registry: Contract, to: str, batch: list[StoneRow]):
     first = batch[0]
     inputs = (
@@ -375,24 +483,29 @@ def _register_call(registry: Contract, to: str, batch: list[StoneRow]):
         int(Kind.ROUGH),
         text32(first.kp_certificate) if first.kp_certificate else ZERO32,
     )
-    return registry.functions.register(inputs, [r.token_id for r in batch], [r.centicarats for r in batch])
+    return Call(registry, "register", inputs, [r.token_id for r in batch], [r.centicarats for r in batch])
 
 
 def wait_for_pending(sender: Sender, timeout: float = 120) -> int:
     """Waits until transactions this account sent earlier (say, by an interrupted run) are mined,
     so that the check against the chain sees them. Returns how many there were."""
     w3 = sender.w3
-    latest = lambda: w3.eth.get_transaction_count(sender.address, "latest")  # noqa: E731
-    pending = lambda: w3.eth.get_transaction_count(sender.address, "pending")  # noqa: E731
-    waiting = rpc(pending) - rpc(latest)
+
+    def unmined() -> int:
+        return rpc(lambda: w3.eth.get_transaction_count(sender.address, "pending")) - rpc(
+            lambda: w3.eth.get_transaction_count(sender.address, "latest")
+        )
+
+    waiting = left = unmined()
     deadline = time.monotonic() + timeout
-    while rpc(pending) > rpc(latest):
+    while left > 0:
         if time.monotonic() > deadline:
             raise ChainError(
-                f"{sender.address} still has {waiting} unmined transactions from an earlier run after {timeout:.0f} s; "
+                f"{sender.address} still has {left} unmined transactions from an earlier run after {timeout:.0f} s; "
                 "nothing was sent: wait for them to be mined, then run again"
             )
         time.sleep(0.5)
+        left = unmined()
     return max(waiting, 0)
 
 
@@ -454,16 +567,19 @@ def mint(
     """Registers the file's stones that are not yet on chain. `on_batch(n)` is told of each mined
     batch of n stones (for a progress bar)."""
     started = time.monotonic()
-    rows = read_production_run(path)
     to = to or sender.address
-    limit = int(rpc(lambda: registry.functions.MAX_BATCH().call()))
-    size = limit if batch_size is None else batch_size
-    if not 1 <= size <= limit:
-        raise InputError(f"--batch-size {size} must be between 1 and {limit} (the registry's MAX_BATCH)")
-    roles = rpc(lambda: registry.functions.participant(sender.address).call())[0]
-    if not roles & ROLES["producer"]:
-        raise InputError(f"{sender.address} is not an accredited producer on this registry; nothing was sent")
-    wait_for_pending(sender)
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="precheck") as pool:
+        # The chain answers these while the file is parsed.
+        limit = pool.submit(lambda: int(rpc(lambda: view(Call(registry, "MAX_BATCH"))[0])))
+        roles = pool.submit(lambda: rpc(lambda: view(Call(registry, "participant", sender.address))[0][0]))
+        pending = pool.submit(wait_for_pending, sender)
+        rows = read_production_run(path)
+        size = limit.result() if batch_size is None else batch_size
+        if not 1 <= size <= limit.result():
+            raise InputError(f"--batch-size {size} must be between 1 and {limit.result()} (the registry's MAX_BATCH)")
+        if not roles.result() & ROLES["producer"]:
+            raise InputError(f"{sender.address} is not an accredited producer on this registry; nothing was sent")
+        pending.result()
     plan = check_against_chain(registry, path, rows, to, size)
     if on_plan:
         on_plan(plan)
@@ -471,15 +587,9 @@ def mint(
     calls = [_register_call(registry, to, batch) for batch in plan.batches]
     sent: list[Sent] = []
     if calls:
-        # One estimate (which is also the registry's check of the caller and the batch) gives the
-        # gas per stone; the rest are sent back to back without waiting.
-        per_stone = sender.estimate(calls[0]) / len(plan.batches[0])
-        fees = sender.fees()
-        txs = []
-        for call, batch in zip(calls, plan.batches):
-            gas = min(math.ceil(per_stone * len(batch) * GAS_MARGIN) + 60_000, EIP7825_TX_GAS_CAP)
-            txs.append((call, sender.submit(sender.build(call, gas=gas, fees=fees))))
-        for (call, tx_hash), batch in zip(txs, plan.batches):
+        gas = _gas_model(registry, sender, to, plan.batches[0])
+        hashes = sender.submit_all(calls, [gas(len(batch)) for batch in plan.batches])
+        for tx_hash, call, batch in zip(hashes, calls, plan.batches):
             try:
                 sent.append(sender.wait(tx_hash, call))
             except ChainError as exc:

@@ -49,8 +49,8 @@ library StoneRecord {
 
     function unpack(uint96 word) internal pure returns (Record memory r) {
         uint256 w = word;
-        r.centicarats = uint32(w & MAX_CENTICARATS);
-        r.batch = uint32(w >> 20);
+        r.centicarats = centicarats(word);
+        r.batch = batch(word);
         r.status = status(word);
         r.flag = IDiamondRegistry.Flag((w >> _FLAG) & 3);
         r.lastAction = IDiamondRegistry.Action((w >> _ACTION) & 15);
@@ -60,6 +60,14 @@ library StoneRecord {
 
     // Single-field reads and the custody update work on the word directly: a change of holder is
     // the hot path, and unpacking the whole record there would cost gas on every transfer.
+
+    function centicarats(uint96 word) internal pure returns (uint32) {
+        return uint32(uint256(word) & MAX_CENTICARATS);
+    }
+
+    function batch(uint96 word) internal pure returns (uint32) {
+        return uint32(uint256(word) >> 20);
+    }
 
     function status(uint96 word) internal pure returns (IDiamondRegistry.Status) {
         return IDiamondRegistry.Status((uint256(word) >> _STATUS) & 3);

@@ -1,0 +1,198 @@
+"""`make bench`: every performance figure of the registry and its tools, as ratios to baselines
+measured in the same run, written to bench/results.json and bench/RESULTS.md with a chart."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import scenarios
+from diamondtrace import localnode
+from diamondtrace.admin import compiler_settings
+from diamondtrace.chain import EIP7825_TX_GAS_CAP, connect
+
+HERE = Path(__file__).resolve().parent
+CURVE_SIZES = [1, 2, 5, 10, 20, 50, 100, 200, 300, 400, 500, 600]
+
+# The goals the issues set: (figure, how to read it, limit, "max" or "min").
+GOALS = [
+    ("registration gas per stone, batch of 100", lambda r: r["registration"]["ratio"], 1.10, "max"),
+    ("custody transfer vs transferFrom, holder already holding", lambda r: r["transfer"]["existing_holder"]["ratio"], 1.25, "max"),
+    ("custody transfer vs transferFrom, first-time holder", lambda r: r["transfer"]["first_time_holder"]["ratio"], 1.25, "max"),
+    ("split into 10: gas per child vs registration per stone", lambda r: r["split"]["ratio_to_registration"], 2.0, "max"),
+    ("signed (relayed) transfer vs direct", lambda r: r["relayed"]["ratio"], 1.15, "max"),
+    ("tokenURI eth_call gas, share of a 30M cap", lambda r: r["token_uri"]["share_of_cap"], 0.5, "max"),
+    ("batch mint throughput vs node ceiling (10,000 stones)", lambda r: r["throughput"]["ratio"], 0.8, "min"),
+]
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f"{kb / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory": memory,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "node": node,
+        "anvil": "1.7.1 (npm @foundry-rs/anvil)",
+        "compiler": compiler_settings(),
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def measure(workdir: Path) -> dict:
+    port = free_port()
+    localnode.up(port, persist=False)
+    try:
+        chain = connect(f"http://127.0.0.1:{port}")
+        env = scenarios.setup(chain)
+        results: dict = {}
+        steps = [
+            ("registration", lambda: scenarios.registration(env, 100)),
+            ("transfer", lambda: scenarios.transfer(env)),
+            ("largest_batch", lambda: scenarios.largest_batch(env)),
+            ("split", lambda: scenarios.split(env, results["registration"]["registry_per_stone"])),
+            ("relayed", lambda: scenarios.relayed(env)),
+            ("token_uri", lambda: scenarios.token_uri(env)),
+            ("curve", lambda: scenarios.curve(env, sorted({*CURVE_SIZES, results["largest_batch"]["max_batch"]}))),
+            ("throughput", lambda: scenarios.throughput(env, workdir)),
+        ]
+        for name, step in steps:
+            started = time.perf_counter()
+            print(f"bench: {name} ...", file=sys.stderr, flush=True)
+            results[name] = step()
+            print(f"bench: {name} done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        return results
+    finally:
+        localnode.down(port)
+
+
+def verdicts(results: dict) -> list[dict]:
+    rows = []
+    for name, read, limit, kind in GOALS:
+        value = read(results)
+        ok = value <= limit if kind == "max" else value >= limit
+        rows.append({"figure": name, "value": round(value, 4), "goal": f"{'<=' if kind == 'max' else '>='} {limit}", "ok": ok})
+    return rows
+
+
+def chart(results: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    points = results["curve"]
+    sizes = [p["batch"] for p in points]
+    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=120)
+    ax.plot(sizes, [p["registry"] for p in points], marker="o", label="DiamondRegistry.register (full record)")
+    ax.plot(sizes, [p["baseline"] for p in points], marker="s", label="OpenZeppelin 5 _mint loop (baseline)")
+    ax.set_xscale("log")
+    ax.set_xlabel("stones per transaction (log scale; the last point is MAX_BATCH)")
+    ax.set_ylabel("gas per stone (receipt gas / stones)")
+    ax.set_title("Registration gas per stone against batch size")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+
+
+def report(results: dict, rows: list[dict], info: dict) -> str:
+    r = results
+    lines = [
+        "# DiamondTrace benchmark results",
+        "",
+        f"Measured by `make bench` on {info['when']}; every ratio is against a baseline measured in the same run,",
+        "on the same local Anvil chain, compiled with the same settings. Gas is full transaction gas from receipts.",
+        "",
+        "## Goals",
+        "",
+        "| figure | measured | goal | met |",
+        "| --- | --- | --- | --- |",
+    ]
+    lines += [f"| {row['figure']} | {row['value']} | {row['goal']} | {'yes' if row['ok'] else '**no**'} |" for row in rows]
+    lines += [
+        "",
+        "## Figures",
+        "",
+        "| measurement | DiamondTrace | baseline | ratio |",
+        "| --- | --- | --- | --- |",
+        f"| registration, gas per stone (batch of 100) | {r['registration']['registry_per_stone']:.0f} | {r['registration']['baseline_per_token']:.0f} (OZ `_mint` loop) | {r['registration']['ratio']:.3f} |",
+        f"| custody transfer with action + document, holder already holding | {r['transfer']['existing_holder']['registry']} | {r['transfer']['existing_holder']['baseline']} (OZ `transferFrom`) | {r['transfer']['existing_holder']['ratio']:.3f} |",
+        f"| custody transfer with action + document, first-time holder | {r['transfer']['first_time_holder']['registry']} | {r['transfer']['first_time_holder']['baseline']} (OZ `transferFrom`) | {r['transfer']['first_time_holder']['ratio']:.3f} |",
+        f"| split into 10 polished stones, gas per child | {r['split']['per_child']:.0f} | {r['registration']['registry_per_stone']:.0f} (registration per stone) | {r['split']['ratio_to_registration']:.3f} |",
+        f"| signed transfer relayed by another account | {r['relayed']['relayed']} | {r['relayed']['direct']} (direct custody transfer) | {r['relayed']['ratio']:.3f} |",
+        f"| `tokenURI` eth_call, 20 custody records + split lineage + 2 gradings | {r['token_uri']['eth_call_gas']} | 30,000,000 (call cap) | {r['token_uri']['share_of_cap']:.4f} |",
+        f"| batch mint of 10,000 stones from a CSV, stones/s | {r['throughput']['mint_stones_per_second']:.0f} | {r['throughput']['ceiling_stones_per_second']:.0f} (same transactions pre-signed, sent raw) | {r['throughput']['ratio']:.3f} |",
+        "",
+        f"Largest batch under EIP-7825's {EIP7825_TX_GAS_CAP:,}-gas cap with worst-case 32-character stone IDs: "
+        f"**{r['largest_batch']['largest_batch_under_cap']} stones** (marginal {r['largest_batch']['marginal_gas_per_stone']:.0f} gas per stone). "
+        f"The registry accepts up to `MAX_BATCH` = {r['largest_batch']['max_batch']}; a worst-case batch of that size used "
+        f"{r['largest_batch']['max_batch_gas']:,} gas.",
+        "",
+        "## Gas per stone against batch size",
+        "",
+        "![gas per stone against batch size](gas_per_stone.png)",
+        "",
+        "| stones per transaction | registry | baseline | ratio |",
+        "| --- | --- | --- | --- |",
+    ]
+    lines += [f"| {p['batch']} | {p['registry']:.0f} | {p['baseline']:.0f} | {p['registry'] / p['baseline']:.3f} |" for p in r["curve"]]
+    m = info["machine"]
+    lines += [
+        "",
+        "## Machine",
+        "",
+        f"- CPU: {m['cpu']} ({m['cores']} cores), memory {m['memory']}",
+        f"- OS: {m['os']}; Python {m['python']}; Node.js {m['node']}; Anvil {m['anvil']}",
+        f"- Compiler: solc {m['compiler']['version']}, optimizer {m['compiler']['optimizer']}, viaIR {m['compiler']['viaIR']}, EVM {m['compiler']['evmVersion']}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        results = measure(Path(tmp))
+    rows = verdicts(results)
+    info = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": machine()}
+    (HERE / "results.json").write_text(json.dumps({"results": results, "goals": rows, **info}, indent=2) + "\n")
+    chart(results, HERE / "gas_per_stone.png")
+    (HERE / "RESULTS.md").write_text(report(results, rows, info))
+    width = max(len(row["figure"]) for row in rows)
+    print(f"{'figure':<{width}}  {'measured':>9}  goal     met")
+    for row in rows:
+        print(f"{row['figure']:<{width}}  {row['value']:>9}  {row['goal']:<7}  {'yes' if row['ok'] else 'NO'}")
+    print(f"wrote {HERE / 'results.json'}, {HERE / 'RESULTS.md'} and {HERE / 'gas_per_stone.png'}")
+    return 0 if all(row["ok"] for row in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
