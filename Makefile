@@ -35,11 +35,23 @@ $(VENV)/solcx/solc-v$(SOLC_VERSION): $(VENV)/.installed node_modules/.installed 
 
 build: setup build/.compiled
 
+# --all: brownie's incremental build can miss a change in an imported interface, and a stale
+# artifact would deploy code that no longer matches its sources (export-verification checks).
 build/.compiled: $(SOURCES) brownie-config.yaml $(VENV)/solcx/solc-v$(SOLC_VERSION)
-	$(BIN)/brownie compile
+	$(BIN)/brownie compile --all
 	@touch $@
 
-test: build
+# The explorer's page tests drive Debian's Chromium; nothing downloads a browser.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+		echo "setup: Debian's chromium for the explorer's page tests" >&2; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "missing prerequisite: Debian's chromium (the explorer's page tests): run \`sudo apt-get install chromium\`" >&2; exit 1; \
+	fi
+
+test: build $(CHROMIUM)
 	$(BIN)/brownie test $(PYTEST_ARGS)
 
 clean:
@@ -53,3 +65,8 @@ $(VENV)/.bench-installed: $(VENV)/.installed
 
 bench: build $(VENV)/.bench-installed
 	$(BIN)/python -m bench.run
+
+# make demo DEMO_SERVE=0 runs the journey and exits; see diamondtrace/demo.py for the other knobs.
+export DEMO_SERVE DEMO_CHAIN_PORT DEMO_EXPLORER_PORT DEMO_STATE DEMO_DEPLOYMENT
+demo: build
+	$(BIN)/python -m diamondtrace.demo

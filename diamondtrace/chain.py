@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 import requests
-from faster_eth_abi import decode, encode
 from eth_utils import function_abi_to_4byte_selector
 from eth_utils.abi import get_abi_input_types, get_abi_output_types
+from faster_eth_abi import decode, encode
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract

@@ -416,6 +416,36 @@ def cmd_verify(ctx: Context) -> int:
     return 0 if report["integrity"]["ok"] and not report["flags"]["flagged"] else EXIT_RECORD_BROKEN
 
 
+def cmd_explorer(ctx: Context) -> int:
+    from . import explorer
+
+    # Check the chain and the deployment up front, so a mistake shows now rather than on every page.
+    ctx.registry()
+    server = explorer.serve(explorer.Explorer(ctx.args.rpc_url, ctx.args.deployment), ctx.args.host, ctx.args.port)
+    url = f"http://{ctx.args.host}:{server.server_address[1]}/"
+    ctx.result({"url": url}, f"explorer serving {url} (Ctrl-C to stop)")
+    sys.stdout.flush()
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.shutdown()
+        print("explorer stopped", file=sys.stderr)
+    return 0
+
+
+def cmd_export_verification(ctx: Context) -> int:
+    from . import sourcify
+
+    deployment, _ = ctx.registry()
+    written = sourcify.export(ctx.chain, deployment, ctx.args.out_dir)
+    ctx.result(
+        {"contracts": {name: str(path) for name, path in written.items()}},
+        "\n".join(f"{name}: {path}" for name, path in written.items()),
+    )
+    return 0
+
+
 # ------------------------------------------------------------------------------------------------
 # Parser
 # ------------------------------------------------------------------------------------------------
@@ -549,6 +579,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = command("verify", cmd_verify, "a stone's full provenance and integrity verdict (exit 1 if broken or flagged)")
     check.add_argument("stone", metavar="STONE", help="token id or producer stone ID")
+
+    explore = command("explorer", cmd_explorer, "serve the read-only web explorer for the registry")
+    explore.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    explore.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+
+    export = command(
+        "export-verification",
+        cmd_export_verification,
+        "write the deployed contracts' compiler metadata and sources in the layout Sourcify-compatible explorers read",
+    )
+    export.add_argument("out_dir", type=Path, metavar="OUT_DIR")
 
     return parser
 

@@ -1,0 +1,179 @@
+"""`make demo`: a whole mine-to-consumer journey on the embedded local chain, then the explorer.
+
+Environment: DEMO_SERVE=0 runs the journey and exits (for scripts); DEMO_CHAIN_PORT (default 8545),
+DEMO_EXPLORER_PORT (default 8000) and DEMO_STATE (default .chain/state.json) place it elsewhere;
+DEMO_DEPLOYMENT (default deployments/31337.json) is where the demo's registry is recorded.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from eth_utils import keccak
+
+from . import admin, custody, localnode, mint
+from .chain import Sender, connect
+from .contracts import Deployment, registry_contract
+from .errors import DiamondTraceError
+from .model import ROLES, ZERO32, Action, text32, token_id
+from .wallet import dev_signer
+
+STONES = 1_200
+CAST = {
+    # key: (dev account, role, country, name)
+    "producer": (1, "producer", "BW", "Debswana Diamond Company (Jwaneng, Botswana)"),
+    "trader": (2, "trader", "BE", "Antwerp Rough Traders NV (Belgium)"),
+    "manufacturer": (3, "manufacturer", "IN", "Surat Diamond Works (India)"),
+    "lab": (4, "lab", "US", "Gemological Laboratory of New York (USA)"),
+    "retailer": (5, "retailer", "US", "Fifth Avenue Jewellers (New York, USA)"),
+    "kp_bw": (6, "kp-authority", "BW", "Botswana Kimberley Process Authority"),
+    "kp_be": (7, "kp-authority", "BE", "Belgian Kimberley Process Authority"),
+}
+CONSUMER = 9
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def journey(chain_port: int, state: Path, deployment_path: Path, workdir: Path) -> tuple[str, str, dict]:
+    """Runs the whole journey; returns (the RPC URL, the consumer's stone ID, figures)."""
+    started = time.monotonic()
+    saved = state.exists() and state.stat().st_size > 0
+    node, fresh = localnode.up(chain_port, state)
+    if not fresh:
+        say(f"• Reusing the local chain already running at {node.url} (pid {node.pid}); this run deploys a new registry on it.")
+    elif saved:
+        say(f"• Started the local chain at {node.url} from its saved state ({state}); this run deploys a new registry on it.")
+    else:
+        say(f"• Started a new local chain at {node.url} (state file {state}).")
+    chain = connect(node.url)
+    senders = {key: Sender(chain, dev_signer(index, chain.chain_id)) for key, (index, *_rest) in CAST.items()}
+    owner = Sender(chain, dev_signer(0, chain.chain_id))
+    consumer = dev_signer(CONSUMER, chain.chain_id).address
+
+    deployment = admin.deploy(chain, owner, admin_delay=3600)
+    deployment.save(deployment_path)
+    registry = registry_contract(chain.w3, deployment.registry)
+    say(f"• Deployed a new registry for this run at {deployment.registry} (record {deployment_path}).")
+
+    for key, (index, role, country, name) in CAST.items():
+        owner.send(registry.functions.accredit(senders[key].address, ROLES[role], country.encode(), name))
+        say(f"  accredited {name} as {role}")
+
+    run = f"{int(time.time()) % 100000:05d}"
+    today = dt.datetime.now(dt.timezone.utc).date()
+    kp_export = f"BW-KP-{run}-001"
+    parcel_size = 24
+    rng = random.Random(run)
+    carats = [rng.randint(80, 2_400) for _ in range(STONES)]  # 0.80 to 24.00 ct
+    parcel_weight = sum(carats[:parcel_size])
+    admin.register_certificate(
+        registry, senders["kp_bw"], number=kp_export, exporting="BW", importing="BE",
+        exporter=senders["producer"].address, importer=senders["trader"].address,
+        carats=f"{(parcel_weight + 99) // 100}", value_usd="1250000", parcels=1,
+        issued=today, expires=today + dt.timedelta(days=90), document=None,
+    )  # fmt: skip
+    say(f"• Botswana's KP authority recorded certificate {kp_export}: BW -> BE, {parcel_weight / 100:.2f} ct in 1 parcel.")
+
+    run_file = workdir / f"jwaneng-run-{run}.csv"
+    with open(run_file, "w", newline="") as fp:
+        writer = csv.writer(fp)
+        writer.writerow(["stone_id", "carat", "mine", "country", "production_date"])
+        for i, weight in enumerate(carats):
+            writer.writerow([f"BW-JW-{run}-{i:05d}", f"{weight // 100}.{weight % 100:02d}", "Jwaneng", "BW", str(today - dt.timedelta(days=2))])
+    result = mint.mint(registry, senders["producer"], run_file, from_block=deployment.block)
+    say(
+        f"• Debswana registered a production run of {result.registered:,} stones from {run_file.name} in "
+        f"{len(result.transactions)} transactions ({result.gas_used / result.registered:,.0f} gas per stone, "
+        f"{result.registered / result.elapsed:,.0f} stones/s)."
+    )
+
+    parcel = [token_id(f"BW-JW-{run}-{i:05d}") for i in range(parcel_size)]
+    invoice = keccak(b"Commercial invoice BW->BE with the WDC System of Warranties statement")
+    senders["producer"].send_all(
+        registry.functions.custodyTransfer(senders["trader"].address, t, int(Action.EXPORT), invoice, text32(kp_export))
+        for t in parcel
+    )
+    say(f"• Exported a parcel of {parcel_size} rough stones to Antwerp under {kp_export} (each drawn from it).")
+
+    kp_onward = f"BE-KP-{run}-001"
+    rough = parcel[0]
+    admin.register_certificate(
+        registry, senders["kp_be"], number=kp_onward, exporting="BE", importing="IN",
+        exporter=senders["trader"].address, importer=senders["manufacturer"].address,
+        carats=f"{(carats[0] + 99) // 100}", value_usd="65000", parcels=1,
+        issued=today, expires=today + dt.timedelta(days=90), document=None,
+    )  # fmt: skip
+    custody.transfer(
+        registry, senders["trader"], rough, senders["manufacturer"].address, Action.SALE,
+        keccak(b"Invoice Antwerp -> Surat"), text32(kp_onward),
+    )  # fmt: skip
+    say(f"• Antwerp sold rough stone BW-JW-{run}-00000 ({carats[0] / 100:.2f} ct) to Surat under Belgian certificate {kp_onward}.")
+
+    children = [(token_id(f"IN-SRT-{run}-{n}"), share, None) for n, share in enumerate([carats[0] * 35 // 100, carats[0] * 12 // 100, carats[0] * 5 // 100], 1)]
+    custody.split(registry, senders["manufacturer"], rough, children)
+    polished = children[0][0]
+    say(f"• Surat cut it into {len(children)} polished stones: " + ", ".join(f"IN-SRT-{run}-{n}" for n in range(1, len(children) + 1)) + ".")
+
+    custody.transfer(registry, senders["manufacturer"], polished, senders["retailer"].address, Action.SALE, keccak(b"Invoice Surat -> New York"), ZERO32)
+    custody.grade(
+        registry, senders["lab"], polished, report=f"GLNY-{run}-7781", carat=f"{children[0][1] / 100:.2f}",
+        colour="E", clarity="VVS1", cut="Excellent", lab_grown=False, document=keccak(b"Grading report"),
+    )  # fmt: skip
+    say(f"• The New York retailer bought IN-SRT-{run}-1; the lab graded it E / VVS1 / Excellent, natural.")
+
+    custody.transfer(registry, senders["retailer"], polished, consumer, Action.RETAIL_SALE, keccak(b"Retail receipt"), ZERO32)
+    say(f"• Sold at retail to a consumer's wallet {consumer}.")
+    elapsed = time.monotonic() - started
+    say(f"• Journey complete in {elapsed:.1f} s.")
+    return node.url, f"IN-SRT-{run}-1", {"elapsed": elapsed, "stones": result.registered}
+
+
+def main() -> int:
+    # `make` passes unset knobs as empty strings: empty means the default.
+    def knob(name: str, default: object) -> str:
+        return os.environ.get(name) or str(default)
+
+    serve = knob("DEMO_SERVE", "1") not in {"0", "false", "no"}
+    try:
+        chain_port = int(knob("DEMO_CHAIN_PORT", localnode.DEFAULT_PORT))
+        explorer_port = int(knob("DEMO_EXPLORER_PORT", 8000))
+    except ValueError as exc:
+        print(f"error: DEMO_CHAIN_PORT and DEMO_EXPLORER_PORT must be port numbers ({exc})", file=sys.stderr)
+        return 2
+    state = Path(knob("DEMO_STATE", localnode.DEFAULT_STATE))
+    deployment_path = Path(knob("DEMO_DEPLOYMENT", Deployment.default_path(localnode.LOCAL_CHAIN_ID)))
+    try:
+        with tempfile.TemporaryDirectory(prefix="diamondtrace-demo-") as tmp:
+            url, consumer_stone, _ = journey(chain_port, state, deployment_path, Path(tmp))
+        page = f"http://127.0.0.1:{explorer_port}/stone/{consumer_stone}"
+        if not serve:
+            say(f"The consumer's stone: {consumer_stone}. Browse it with `diamondtrace explorer`, then open {page}")
+            say(f"or check it from the terminal: .venv/bin/diamondtrace --rpc-url {url} verify {consumer_stone}")
+            return 0
+        from .explorer import Explorer
+        from .explorer import serve as start
+
+        server = start(Explorer(url, deployment_path), "127.0.0.1", explorer_port)
+        say(f"\nThe explorer is serving. The consumer's stone page:\n\n    {page}\n\n(Ctrl-C to stop; the chain keeps running: `diamondtrace chain down` stops it.)")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            server.shutdown()
+        return 0
+    except DiamondTraceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
