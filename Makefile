@@ -8,7 +8,7 @@ SOLC_VERSION := $(shell sed -n 's/.*"solc": "\(.*\)".*/\1/p' package.json)
 SOURCES := $(shell find contracts interfaces -name '*.sol' 2>/dev/null)
 PYTEST_ARGS ?=
 
-.PHONY: setup build test demo chain-up chain-down lint fuzz bench clean prereqs
+.PHONY: setup build test demo lint fuzz bench clean prereqs
 
 setup: $(VENV)/.installed node_modules/.installed $(VENV)/solcx/solc-v$(SOLC_VERSION)
 
@@ -56,7 +56,7 @@ test: build $(CHROMIUM)
 
 clean:
 	-@$(BIN)/python -m diamondtrace.cli chain down >/dev/null 2>&1
-	rm -rf $(VENV) node_modules build reports .chain .pytest_cache .hypothesis test-output diamondtrace.egg-info
+	rm -rf $(VENV) $(LINT_VENV) node_modules build reports .chain .pytest_cache .hypothesis test-output diamondtrace.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 $(VENV)/.bench-installed: $(VENV)/.installed
@@ -70,3 +70,15 @@ bench: build $(VENV)/.bench-installed
 export DEMO_SERVE DEMO_CHAIN_PORT DEMO_EXPLORER_PORT DEMO_STATE DEMO_DEPLOYMENT
 demo: build
 	$(BIN)/python -m diamondtrace.demo
+
+# Static analysis in its own virtualenv: Slither's dependencies are pinned apart from brownie's.
+LINT_VENV := .venv-lint
+$(LINT_VENV)/.installed: lint/requirements.txt
+	@test -x $(LINT_VENV)/bin/python || $(PYTHON) -m venv $(LINT_VENV)
+	$(LINT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r lint/requirements.txt 2>&1 | grep -v '^WARNING: Location' >&2 || true
+	@touch $@
+
+lint: build $(LINT_VENV)/.installed
+	$(BIN)/python -m diamondtrace.sourcify build/solc-input.json
+	$(LINT_VENV)/bin/python lint/slither_check.py build/solc-input.json $(VENV)/solcx/solc-v$(SOLC_VERSION)
+	$(LINT_VENV)/bin/ruff check diamondtrace scripts tests bench lint

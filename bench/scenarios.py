@@ -49,7 +49,7 @@ class Env:
 def setup(chain: Chain) -> Env:
     """A fresh registry with an accredited cast, and the baseline ERC-721."""
     owner = Sender(chain, dev_signer(0, chain.chain_id))
-    deployment = admin.deploy(chain, owner, admin_delay=0)
+    deployment = admin.deploy(chain, owner)
     registry = registry_contract(chain.w3, deployment.registry)
     baseline_address, _ = owner.deploy("BaselineERC721")
     baseline = chain.w3.eth.contract(address=baseline_address, abi=abi("BaselineERC721"))

@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {IDiamondRegistry} from "../interfaces/IDiamondRegistry.sol";
+import {SafeTransferLib} from "solady/utils/SafeTransferLib.sol";
 import {SSTORE2} from "solady/utils/SSTORE2.sol";
 
 import {IDiamondRenderer} from "../interfaces/IDiamondRenderer.sol";
@@ -25,12 +26,10 @@ contract DiamondRegistry is Custody {
     /// @dev A split rough stone's split batch, where its children are listed.
     mapping(uint256 => uint32) private _splitBatchOf;
 
-    /// @param admin the account that accredits participants, pauses and clears flags
-    /// @param adminTransferDelay seconds a two-step admin transfer must wait before it can complete
+    /// @param admin the account that accredits participants, pauses and clears flags; it hands the
+    /// role over in two steps (`transferOwnership`, then `acceptOwnership` by the new admin)
     /// @param renderer_ the contract that renders `tokenURI`
-    constructor(address admin, uint48 adminTransferDelay, IDiamondRenderer renderer_)
-        RegistryBase(admin, adminTransferDelay)
-    {
+    constructor(address admin, IDiamondRenderer renderer_) RegistryBase(admin) {
         _renderer = renderer_;
     }
 
@@ -242,7 +241,7 @@ contract DiamondRegistry is Custody {
     }
 
     /// @inheritdoc IDiamondRegistry
-    function clearFlag(uint256 tokenId) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    function clearFlag(uint256 tokenId) external onlyOwner {
         StoneRecord.Record memory r = _record(tokenId);
         if (r.flag == Flag.None) revert NotFlagged(tokenId);
         r.flag = Flag.None;
@@ -252,12 +251,17 @@ contract DiamondRegistry is Custody {
     }
 
     /// @inheritdoc IDiamondRegistry
-    function pause() external onlyRole(DEFAULT_ADMIN_ROLE) {
+    function recoverEther() external onlyOwner {
+        SafeTransferLib.safeTransferAllETH(msg.sender);
+    }
+
+    /// @inheritdoc IDiamondRegistry
+    function pause() external onlyOwner {
         _pause();
     }
 
     /// @inheritdoc IDiamondRegistry
-    function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
+    function unpause() external onlyOwner {
         _unpause();
     }
 

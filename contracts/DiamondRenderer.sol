@@ -198,15 +198,35 @@ contract DiamondRenderer is IDiamondRenderer {
 
     function _escape(string memory text, bool xml) private pure returns (string memory) {
         bytes memory raw = bytes(text);
-        bytes memory out;
+        uint256 length = 0;
         for (uint256 i; i < raw.length; ++i) {
-            bytes1 c = raw[i];
-            if (xml && c == "&") out = bytes.concat(out, "&amp;");
-            else if (xml && c == "<") out = bytes.concat(out, "&lt;");
-            else if (xml && c == ">") out = bytes.concat(out, "&gt;");
-            else if (!xml && (c == '"' || c == "\\")) out = bytes.concat(out, "\\", c);
-            else out = bytes.concat(out, c);
+            uint256 replaced = bytes(_replacement(raw[i], xml)).length;
+            length += replaced == 0 ? 1 : replaced;
+        }
+        bytes memory out = new bytes(length);
+        uint256 at = 0;
+        for (uint256 i; i < raw.length; ++i) {
+            bytes memory replacement = bytes(_replacement(raw[i], xml));
+            if (replacement.length == 0) {
+                out[at++] = raw[i];
+            } else {
+                for (uint256 j; j < replacement.length; ++j) {
+                    out[at++] = replacement[j];
+                }
+            }
         }
         return string(out);
+    }
+
+    /// @dev What `c` becomes in JSON or XML text; empty when it stays as it is.
+    function _replacement(bytes1 c, bool xml) private pure returns (string memory) {
+        if (xml) {
+            if (c == "&") return "&amp;";
+            if (c == "<") return "&lt;";
+            if (c == ">") return "&gt;";
+        } else if (c == '"' || c == "\\") {
+            return c == '"' ? '\\"' : "\\\\";
+        }
+        return "";
     }
 }

@@ -18,8 +18,6 @@ from .errors import InputError
 from .model import ROLES, ZERO32, country, parse_centicarats, role_names, text32
 from .toolchain import PROJECT_ROOT
 
-DEFAULT_ADMIN_DELAY = 86_400
-
 
 def compiler_settings() -> dict[str, Any]:
     """The exact compiler version and settings the artifacts were built with (for verification)."""
@@ -34,12 +32,10 @@ def compiler_settings() -> dict[str, Any]:
     }
 
 
-def deploy(chain: Chain, sender: Sender, admin_delay: int = DEFAULT_ADMIN_DELAY) -> Deployment:
+def deploy(chain: Chain, sender: Sender) -> Deployment:
     """Deploys the renderer and the registry, with the sender as admin."""
-    if admin_delay < 0 or admin_delay >= 2**48:
-        raise InputError(f"--admin-delay {admin_delay} is out of range")
     renderer, renderer_tx = sender.deploy("DiamondRenderer")
-    registry, registry_tx = sender.deploy("DiamondRegistry", sender.address, admin_delay, renderer)
+    registry, registry_tx = sender.deploy("DiamondRegistry", sender.address, renderer)
     return Deployment(
         chain_id=chain.chain_id,
         registry=registry,
@@ -49,7 +45,6 @@ def deploy(chain: Chain, sender: Sender, admin_delay: int = DEFAULT_ADMIN_DELAY)
         transactions={"DiamondRenderer": renderer_tx.hash, "DiamondRegistry": registry_tx.hash},
         compiler=compiler_settings(),
         deployed_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        extra={"admin_delay": admin_delay},
     )
 
 

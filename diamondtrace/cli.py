@@ -137,7 +137,7 @@ def cmd_deploy(ctx: Context) -> int:
     sender = ctx.sender()
     path = ctx.args.deployment or admin.Deployment.default_path(ctx.chain.chain_id)
     print(f"deploying the registry to chain {ctx.chain.chain_id} from {sender.address} ...", file=sys.stderr)
-    deployment = admin.deploy(ctx.chain, sender, ctx.args.admin_delay)
+    deployment = admin.deploy(ctx.chain, sender)
     deployment.save(path)
     ctx.result(
         {"registry": deployment.registry, "renderer": deployment.renderer, "block": deployment.block, "deployment": str(path)},
@@ -490,7 +490,6 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--password-file", type=Path, help=f"file holding the new password (else ${PASSWORD_ENV})")
 
     deploy = command("deploy", cmd_deploy, "deploy the registry and write deployments/<chainId>.json")
-    deploy.add_argument("--admin-delay", type=int, default=admin.DEFAULT_ADMIN_DELAY, help="seconds a two-step admin transfer waits (default 86400)")
     _signing(deploy)
 
     participant = command("participant", cmd_participant, "accredit, revoke and show participants")

@@ -6,7 +6,7 @@ import json
 import os
 import re
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -79,7 +79,6 @@ class Deployment:
     transactions: dict[str, str]
     compiler: dict[str, Any]
     deployed_at: str
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @staticmethod
     def default_path(chain_id: int) -> Path:

@@ -59,7 +59,7 @@ def journey(chain_port: int, state: Path, deployment_path: Path, workdir: Path) 
     owner = Sender(chain, dev_signer(0, chain.chain_id))
     consumer = dev_signer(CONSUMER, chain.chain_id).address
 
-    deployment = admin.deploy(chain, owner, admin_delay=3600)
+    deployment = admin.deploy(chain, owner)
     deployment.save(deployment_path)
     registry = registry_contract(chain.w3, deployment.registry)
     say(f"• Deployed a new registry for this run at {deployment.registry} (record {deployment_path}).")

@@ -30,10 +30,11 @@ def _project_sources() -> dict[str, dict[str, str]]:
     return {str(path.relative_to(PROJECT_ROOT)): {"content": path.read_text()} for path in files}
 
 
-def compile_metadata() -> dict[str, dict]:
-    """Contract name -> {"metadata": str, "runtime": hex} for the deployed contracts."""
+def standard_input(outputs: list[str], file_outputs: list[str] | None = None) -> dict:
+    """The build's standard-JSON compiler input, asking for `outputs` of every contract (and
+    `file_outputs`, such as the AST, of every file). Static analysis compiles this too."""
     settings = compiler_settings()
-    standard_input = {
+    return {
         "language": "Solidity",
         "sources": _project_sources(),
         "settings": {
@@ -41,12 +42,16 @@ def compile_metadata() -> dict[str, dict]:
             "optimizer": settings["optimizer"],
             "remappings": settings["remappings"],
             "viaIR": settings["viaIR"],
-            "outputSelection": {"*": {"*": ["metadata", "evm.deployedBytecode.object"]}},
+            "outputSelection": {"*": {"*": outputs, **({"": file_outputs} if file_outputs else {})}},
         },
     }
+
+
+def compile_metadata() -> dict[str, dict]:
+    """Contract name -> {"metadata": str, "runtime": hex} for the deployed contracts."""
     try:
         output = solcx.compile_standard(
-            standard_input, base_path=str(PROJECT_ROOT), allow_paths=[str(PROJECT_ROOT)], solc_version=pinned_solc_version()
+            standard_input(["metadata", "evm.deployedBytecode.object"]), base_path=str(PROJECT_ROOT), allow_paths=[str(PROJECT_ROOT)], solc_version=pinned_solc_version()
         )
     except solcx.exceptions.SolcNotInstalled:
         raise SetupError("the compiler bridge is not installed: run `make setup`") from None
@@ -92,3 +97,15 @@ def export(chain: Chain, deployment: Deployment, out_dir: Path) -> dict[str, Pat
             target.write_text((PROJECT_ROOT / source).read_text())
         written[name] = folder
     return written
+
+
+def main() -> None:
+    """`python -m diamondtrace.sourcify OUT.json`: write the standard-JSON input for analyzers."""
+    import sys
+
+    target = Path(sys.argv[1])
+    target.write_text(json.dumps(standard_input(["abi", "evm.bytecode", "evm.deployedBytecode", "userdoc", "devdoc"], ["ast"]), indent=1))
+
+
+if __name__ == "__main__":
+    main()

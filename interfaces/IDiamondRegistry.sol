@@ -283,6 +283,8 @@ interface IDiamondRegistry {
                                   ERRORS
     //////////////////////////////////////////////////////////////*/
 
+    /// @notice The registry cannot be left without an admin.
+    error AdminRequired();
     /// @notice `account` lacks participant role `role`.
     error MissingRole(address account, uint8 role);
     /// @notice `account` is not an accredited participant.
@@ -370,7 +372,7 @@ interface IDiamondRegistry {
 
     /// @notice Accredits `account` with `roles` (a bit set of the role constants) in `country`,
     /// or replaces its profile. Admin only.
-    function accredit(address account, uint8 roles, bytes2 country, string calldata name) external;
+    function accredit(address account, uint8 roles, bytes2 country, string calldata displayName) external;
 
     /// @notice Withdraws `account`'s accreditation. Admin only.
     function revoke(address account) external;
@@ -383,7 +385,7 @@ interface IDiamondRegistry {
     //////////////////////////////////////////////////////////////*/
 
     /// @notice Records a KP certificate. Caller: a KP_AUTHORITY of the exporting country.
-    function recordCertificate(CertificateInput calldata certificate) external;
+    function recordCertificate(CertificateInput calldata input) external;
 
     /// @notice Attaches the caller's rough stones `tokenIds` to certificate `number`, drawing their
     /// weight from it. Caller: the holder of every stone, and the certificate's exporter.
@@ -398,11 +400,11 @@ interface IDiamondRegistry {
 
     /// @notice Registers a batch of stones from the caller's mine output. Caller: a PRODUCER.
     /// Reverts before any work with `BatchTooLarge` if more than {MAX_BATCH} stones are given.
-    /// @param batch what the stones share (recipient, mine, country, production day, kind, certificate)
+    /// @param input what the stones share (recipient, mine, country, production day, kind, certificate)
     /// @param tokenIds the stones' token ids (their stone IDs; see {tokenIdOf})
     /// @param centicarats each stone's weight, in the same order
     /// @return batchId the new batch's number
-    function register(BatchInput calldata batch, uint256[] calldata tokenIds, uint32[] calldata centicarats)
+    function register(BatchInput calldata input, uint256[] calldata tokenIds, uint32[] calldata centicarats)
         external
         returns (uint32 batchId);
 
@@ -439,7 +441,7 @@ interface IDiamondRegistry {
     /// its `action`, `document` hash and, for a cross-border move of a rough stone, KP
     /// `certificate`. The caller must be the holder or approved, as for `transferFrom`; like
     /// `transferFrom`, it does not call `onERC721Received`.
-    function custodyTransfer(address to, uint256 tokenId, Action action, bytes32 document, bytes32 certificate)
+    function custodyTransfer(address to, uint256 tokenId, Action action, bytes32 document, bytes32 certificateNumber)
         external;
 
     /// @notice Executes a holder's signed {CustodyAuthorization}; anyone may submit it and pay.
@@ -501,6 +503,10 @@ interface IDiamondRegistry {
 
     /// @notice Clears the flag of stone `tokenId`. Admin only.
     function clearFlag(uint256 tokenId) external;
+
+    /// @notice Sends the admin any ether sent to the registry by mistake (Solady's ERC-721 transfer
+    /// and approval functions are payable, to save gas), to return to its sender. Admin only.
+    function recoverEther() external;
 
     /// @notice Stops every registration, custody change, split, grading and attachment. Admin only.
     function pause() external;

@@ -66,7 +66,7 @@ def renderer(cast):
 
 @pytest.fixture(scope="module")
 def registry(cast, renderer):
-    registry = DiamondRegistry.deploy(cast.admin, 3600, renderer, {"from": cast.admin})
+    registry = DiamondRegistry.deploy(cast.admin, renderer, {"from": cast.admin})
     for attr, role, country, name in PROFILES:
         registry.accredit(getattr(cast, attr), ROLES[role], country.encode(), name, {"from": cast.admin})
     return registry

@@ -103,8 +103,8 @@ library StoneRecord {
     }
 
     /// @notice A fresh stone's record: in the trade, no custody records, commitment zero.
-    function fresh(uint256 centicarats, uint32 batchId) internal pure returns (uint96) {
-        return uint96(centicarats | (uint256(batchId) << 20));
+    function fresh(uint256 weight, uint32 batchId) internal pure returns (uint96) {
+        return uint96(weight | (uint256(batchId) << 20));
     }
 
     /// @notice The custody commitment after a record, chained from the previous one. Anyone

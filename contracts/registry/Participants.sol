@@ -19,9 +19,9 @@ abstract contract Participants is RegistryBase {
     mapping(address => string) private _names;
 
     /// @inheritdoc IDiamondRegistry
-    function accredit(address account, uint8 roles, bytes2 country, string calldata name)
+    function accredit(address account, uint8 roles, bytes2 country, string calldata displayName)
         external
-        onlyRole(DEFAULT_ADMIN_ROLE)
+        onlyOwner
     {
         if (account == address(0)) revert ZeroAddress();
         if (roles == 0 || roles & ~ParticipantAux.ALL_ROLES != 0) revert InvalidRoles(roles);
@@ -29,12 +29,12 @@ abstract contract Participants is RegistryBase {
         uint224 aux = _getAux(account);
         if (aux.roles() == 0) ++_totals.participants;
         _setAux(account, aux.withProfile(roles, country));
-        _names[account] = name;
-        emit ParticipantAccredited(account, roles, country, name);
+        _names[account] = displayName;
+        emit ParticipantAccredited(account, roles, country, displayName);
     }
 
     /// @inheritdoc IDiamondRegistry
-    function revoke(address account) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    function revoke(address account) external onlyOwner {
         uint224 aux = _getAux(account);
         if (aux.roles() == 0) revert NotAccredited(account);
         --_totals.participants;

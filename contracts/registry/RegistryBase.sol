@@ -2,8 +2,7 @@
 pragma solidity 0.8.30;
 
 import {ERC721} from "solady/tokens/ERC721.sol";
-import {AccessControlDefaultAdminRules} from
-    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
+import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
 import {IDiamondRegistry} from "../../interfaces/IDiamondRegistry.sol";
@@ -14,7 +13,7 @@ import {StoneRecord} from "../libraries/StoneRecord.sol";
 /// @title RegistryBase: the storage and helpers every part of the registry shares
 /// @dev Token records live in Solady's per-token extra data (see StoneRecord) and participant
 /// profiles in its per-account aux (see ParticipantAux). What is shared by many stones is here.
-abstract contract RegistryBase is ERC721, AccessControlDefaultAdminRules, Pausable, IDiamondRegistry {
+abstract contract RegistryBase is ERC721, Ownable2Step, Pausable, IDiamondRegistry {
     using ParticipantAux for uint224;
 
     /// @dev One registration batch (or split). Three slots; the third only when needed.
@@ -34,7 +33,7 @@ abstract contract RegistryBase is ERC721, AccessControlDefaultAdminRules, Pausab
     mapping(uint32 => BatchRecord) internal _batches;
     Totals internal _totals;
 
-    constructor(address admin, uint48 adminTransferDelay) AccessControlDefaultAdminRules(adminTransferDelay, admin) {}
+    constructor(address admin) Ownable(admin) {}
 
     /*//////////////////////////////////////////////////////////////
                                STONE RECORDS
@@ -119,6 +118,12 @@ abstract contract RegistryBase is ERC721, AccessControlDefaultAdminRules, Pausab
         if (!ParticipantAux.isCountryCode(country)) revert InvalidCountry(country);
     }
 
+    /// @notice Disabled: the registry always needs an admin (to accredit participants and clear
+    /// flags). Hand the role over with `transferOwnership` and `acceptOwnership` instead.
+    function renounceOwnership() public view override onlyOwner {
+        revert AdminRequired();
+    }
+
     /*//////////////////////////////////////////////////////////////
                                  ERC-165
     //////////////////////////////////////////////////////////////*/
@@ -128,10 +133,10 @@ abstract contract RegistryBase is ERC721, AccessControlDefaultAdminRules, Pausab
         public
         view
         virtual
-        override(ERC721, AccessControlDefaultAdminRules)
+        override
         returns (bool)
     {
         return interfaceId == 0x49064906 // ERC-4906 metadata updates
-            || ERC721.supportsInterface(interfaceId) || AccessControlDefaultAdminRules.supportsInterface(interfaceId);
+            || ERC721.supportsInterface(interfaceId);
     }
 }

@@ -147,7 +147,7 @@ def test_a_flagged_stone_cannot_move_until_an_admin_clears_it(registry, cast, st
         registry.transferFrom(cast.producer, cast.trader_bw, stones[0], {"from": cast.producer})
     with reverts("AlreadyFlagged"):
         registry.flag(stones[0], Flag.LOST, {"from": cast.producer})
-    with reverts("AccessControlUnauthorizedAccount"):
+    with reverts("OwnableUnauthorizedAccount"):
         registry.clearFlag(stones[0], {"from": cast.producer})
     registry.clearFlag(stones[0], {"from": cast.admin})
     with reverts("NotFlagged", stones[0]):
@@ -157,7 +157,7 @@ def test_a_flagged_stone_cannot_move_until_an_admin_clears_it(registry, cast, st
 
 
 def test_the_admin_pauses_every_move_but_holders_can_still_flag(registry, cast, stones):
-    with reverts("AccessControlUnauthorizedAccount"):
+    with reverts("OwnableUnauthorizedAccount"):
         registry.pause({"from": cast.producer})
     registry.pause({"from": cast.admin})
     with reverts("EnforcedPause"):

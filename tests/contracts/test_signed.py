@@ -79,7 +79,7 @@ def test_replay_on_another_chain_or_another_deployment_is_rejected(registry, cas
     with reverts("InvalidSignature"):
         registry.custodyTransferWithAuthorization(auth.as_tuple(), other_chain, {"from": cast.relayer})
 
-    twin = DiamondRegistry.deploy(cast.admin, 3600, renderer, {"from": cast.admin})
+    twin = DiamondRegistry.deploy(cast.admin, renderer, {"from": cast.admin})
     for account, role, country in [(cast.producer, 1, b"BW"), (cast.trader_bw, 2, b"BW")]:
         twin.accredit(account, role, country, "twin", {"from": cast.admin})
     register(twin, cast.producer, [("BW-0001", 250)])

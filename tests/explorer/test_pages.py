@@ -187,7 +187,7 @@ def test_export_verification_writes_the_sourcify_layout(demo, tmp_path):
         folder = tmp_path / "contracts" / "full_match" / "31337" / address
         metadata = json.loads((folder / "metadata.json").read_text())
         assert metadata["compiler"]["version"].startswith("0.8.30+commit.")
-        assert metadata["settings"]["optimizer"] == {"enabled": True, "runs": 200} and metadata["settings"]["viaIR"] is True
+        assert metadata["settings"]["optimizer"] == {"enabled": True, "runs": 1000} and metadata["settings"]["viaIR"] is True
         assert source in metadata["settings"]["compilationTarget"]
         for path, entry in metadata["sources"].items():
             from eth_utils import keccak
