@@ -82,3 +82,7 @@ lint: build $(LINT_VENV)/.installed
 	$(BIN)/python -m diamondtrace.sourcify build/solc-input.json
 	$(LINT_VENV)/bin/python lint/slither_check.py build/solc-input.json $(VENV)/solcx/solc-v$(SOLC_VERSION)
 	$(LINT_VENV)/bin/ruff check diamondtrace scripts tests bench lint
+
+# The invariant test with many examples and shrinking (minutes to an hour).
+fuzz: build
+	DIAMONDTRACE_FUZZ=1 $(BIN)/brownie test tests/contracts/test_invariants.py
