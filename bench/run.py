@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import socket
 import subprocess
 import sys
 import tempfile
@@ -17,6 +16,7 @@ from bench import scenarios
 from diamondtrace import localnode
 from diamondtrace.admin import compiler_settings
 from diamondtrace.chain import EIP7825_TX_GAS_CAP, connect
+from diamondtrace.localnode import free_port
 
 HERE = Path(__file__).resolve().parent
 CURVE_SIZES = [1, 2, 5, 10, 20, 50, 100, 200, 300, 400, 500, 600]
@@ -60,11 +60,6 @@ def machine() -> dict:
         "compiler": compiler_settings(),
     }
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def measure(workdir: Path) -> dict:

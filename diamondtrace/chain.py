@@ -171,6 +171,7 @@ class Sender:
         self.signer = signer
         self.w3 = chain.w3
         self._nonce: int | None = None
+        self._nonces: dict[str, int] = {}  # the nonce each transaction was signed with
         self.where = f"the chain at {chain.rpc_url}"
 
     @property
@@ -216,7 +217,9 @@ class Sender:
 
     def _sign(self, tx: dict) -> bytes:
         tx = {**tx, "nonce": self._next_nonce()}
-        return bytes(self.signer.account.sign_transaction(tx).raw_transaction)
+        signed = self.signer.account.sign_transaction(tx)
+        self._nonces[signed.hash.to_0x_hex()] = tx["nonce"]
+        return bytes(signed.raw_transaction)
 
     def _send_raw(self, raw: bytes) -> str:
         """Sends a signed transaction; `_NonceTaken` if another sender used its nonce first."""
@@ -271,14 +274,25 @@ class Sender:
     def wait(self, tx_hash: str, call: ContractFunction | None = None) -> Sent:
         """Waits for `tx_hash` to be mined. Polls the raw receipt: web3's receipt formatting of
         hundreds of logs costs more time than the node takes to mine the transaction."""
-        deadline = time.monotonic() + RECEIPT_TIMEOUT
+        started = time.monotonic()
+        checked = started
         done = f"transaction {tx_hash} was sent and may still be mined"
         while (raw := rpc(lambda: self._receipt(tx_hash), self.where, done)) is None:
-            if time.monotonic() > deadline:
+            now = time.monotonic()
+            if now - started > RECEIPT_TIMEOUT:
                 raise ChainError(
                     f"transaction {tx_hash} was sent but not mined within {RECEIPT_TIMEOUT} s; "
                     "check it on the chain before retrying"
                 )
+            if now - checked > 1 and tx_hash in self._nonces:
+                # Another sender's transaction with the same nonce can replace ours in the pool.
+                checked = now
+                mined = rpc(lambda: self.w3.eth.get_transaction_count(self.address, "latest"), self.where, done)
+                if mined > self._nonces[tx_hash] and self._receipt(tx_hash) is None:
+                    raise ChainError(
+                        f"transaction {tx_hash} was replaced by another from {self.address} with the same nonce "
+                        "(another program sends from this account); it was not mined: run again"
+                    )
             time.sleep(0.02)
         receipt = {
             "status": int(raw["status"], 16),

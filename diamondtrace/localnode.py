@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 from dataclasses import asdict, dataclass
@@ -41,6 +42,13 @@ class LocalNode:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now (for throw-away chains in tests and benchmarks)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def _record_path(port: int) -> Path:

@@ -7,11 +7,15 @@ the stones not yet on chain: a batch is one transaction, so it is either wholly 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import fcntl
 import io
+import logging
 import math
 import re
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -37,6 +41,8 @@ from .model import (
     text_of,
     token_id,
 )
+
+log = logging.getLogger("diamondtrace")
 
 REQUIRED_COLUMNS = ("stone_id", "carat", "mine", "country", "production_date")
 OPTIONAL_COLUMNS = ("kp_certificate", "description")
@@ -486,6 +492,24 @@ def _register_call(registry: Contract, to: str, batch: list[StoneRow]):
     return Call(registry, "register", inputs, [r.token_id for r in batch], [r.centicarats for r in batch])
 
 
+@contextlib.contextmanager
+def account_lock(sender: Sender) -> Iterator[None]:
+    """An exclusive lock, across processes on this machine, on sending from the sender's account."""
+    folder = Path(tempfile.gettempdir()) / "diamondtrace-locks"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{sender.chain.chain_id}-{sender.address}.lock"
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.warning("another run is sending from %s; waiting for it to finish", sender.address)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def wait_for_pending(sender: Sender, timeout: float = 120) -> int:
     """Waits until transactions this account sent earlier (say, by an interrupted run) are mined,
     so that the check against the chain sees them. Returns how many there were."""
@@ -566,48 +590,51 @@ def mint(
 ) -> MintResult:
     """Registers the file's stones that are not yet on chain. `on_batch(n)` is told of each mined
     batch of n stones (for a progress bar)."""
-    started = time.monotonic()
-    to = to or sender.address
-    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="precheck") as pool:
-        # The chain answers these while the file is parsed.
-        limit = pool.submit(lambda: int(rpc(lambda: view(Call(registry, "MAX_BATCH"))[0])))
-        roles = pool.submit(lambda: rpc(lambda: view(Call(registry, "participant", sender.address))[0][0]))
-        pending = pool.submit(wait_for_pending, sender)
-        rows = read_production_run(path)
-        size = limit.result() if batch_size is None else batch_size
-        if not 1 <= size <= limit.result():
-            raise InputError(f"--batch-size {size} must be between 1 and {limit.result()} (the registry's MAX_BATCH)")
-        if not roles.result() & ROLES["producer"]:
-            raise InputError(f"{sender.address} is not an accredited producer on this registry; nothing was sent")
-        pending.result()
-    plan = check_against_chain(registry, path, rows, to, size)
-    if on_plan:
-        on_plan(plan)
+    # One run at a time per account on this machine: the check against the chain must still hold
+    # when the batches go out, and two runs would otherwise race for the account's nonces.
+    with account_lock(sender):
+        started = time.monotonic()
+        to = to or sender.address
+        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="precheck") as pool:
+            # The chain answers these while the file is parsed.
+            limit = pool.submit(lambda: int(rpc(lambda: view(Call(registry, "MAX_BATCH"))[0])))
+            roles = pool.submit(lambda: rpc(lambda: view(Call(registry, "participant", sender.address))[0][0]))
+            pending = pool.submit(wait_for_pending, sender)
+            rows = read_production_run(path)
+            size = limit.result() if batch_size is None else batch_size
+            if not 1 <= size <= limit.result():
+                raise InputError(f"--batch-size {size} must be between 1 and {limit.result()} (the registry's MAX_BATCH)")
+            if not roles.result() & ROLES["producer"]:
+                raise InputError(f"{sender.address} is not an accredited producer on this registry; nothing was sent")
+            pending.result()
+        plan = check_against_chain(registry, path, rows, to, size)
+        if on_plan:
+            on_plan(plan)
 
-    calls = [_register_call(registry, to, batch) for batch in plan.batches]
-    sent: list[Sent] = []
-    if calls:
-        gas = _gas_model(registry, sender, to, plan.batches[0])
-        hashes = sender.submit_all(calls, [gas(len(batch)) for batch in plan.batches])
-        for tx_hash, call, batch in zip(hashes, calls, plan.batches):
-            try:
-                sent.append(sender.wait(tx_hash, call))
-            except ChainError as exc:
-                done = sum(len(b) for b in plan.batches[: len(sent)])
-                raise ChainError(
-                    f"{exc}\n{done} of {len(plan.new)} new stones were registered before this; "
-                    "run the same command again to register the rest"
-                ) from None
-            if on_batch:
-                on_batch(len(batch))
-    described = _describe_missing(registry, sender, rows, from_block)
-    return MintResult(
-        registered=len(plan.new),
-        already_registered=len(plan.already),
-        token_ids=[r.token_id for r in plan.new],
-        transactions=[s.hash for s in sent],
-        gas_used=sum(s.gas_used for s in sent),
-        elapsed=time.monotonic() - started,
-        described=sum(len(d.receipt["logs"]) for d in described),
-        batches=[len(b) for b in plan.batches],
-    )
+        calls = [_register_call(registry, to, batch) for batch in plan.batches]
+        sent: list[Sent] = []
+        if calls:
+            gas = _gas_model(registry, sender, to, plan.batches[0])
+            hashes = sender.submit_all(calls, [gas(len(batch)) for batch in plan.batches])
+            for tx_hash, call, batch in zip(hashes, calls, plan.batches):
+                try:
+                    sent.append(sender.wait(tx_hash, call))
+                except ChainError as exc:
+                    done = sum(len(b) for b in plan.batches[: len(sent)])
+                    raise ChainError(
+                        f"{exc}\n{done} of {len(plan.new)} new stones were registered before this; "
+                        "run the same command again to register the rest"
+                    ) from None
+                if on_batch:
+                    on_batch(len(batch))
+        described = _describe_missing(registry, sender, rows, from_block)
+        return MintResult(
+            registered=len(plan.new),
+            already_registered=len(plan.already),
+            token_ids=[r.token_id for r in plan.new],
+            transactions=[s.hash for s in sent],
+            gas_used=sum(s.gas_used for s in sent),
+            elapsed=time.monotonic() - started,
+            described=sum(len(d.receipt["logs"]) for d in described),
+            batches=[len(b) for b in plan.batches],
+        )

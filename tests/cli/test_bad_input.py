@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from conftest import address, run_rows, write_csv
+from cli_support import address, run_rows, write_csv
 
 HEADER = "stone_id,carat,mine,country,production_date,kp_certificate"
 

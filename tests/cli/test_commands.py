@@ -2,7 +2,7 @@
 
 import json
 
-from conftest import CONSUMER, RELAYER, address, run_rows, write_csv
+from cli_support import CONSUMER, RELAYER, address, run_rows, write_csv
 
 from diamondtrace.model import token_id
 

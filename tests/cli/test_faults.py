@@ -9,10 +9,11 @@ import threading
 import time
 
 import pytest
-from conftest import DIAMONDTRACE, address, free_port, run_rows, write_csv
+from cli_support import DIAMONDTRACE, address, run_rows, write_csv
 from web3 import Web3
 
 from diamondtrace.contracts import registry_contract
+from diamondtrace.localnode import free_port
 from diamondtrace.model import token_id
 from diamondtrace.toolchain import anvil_executable
 
@@ -162,3 +163,81 @@ def test_secrets_never_appear_in_output_or_written_files(dt, tmp_path):
         assert secret not in text
         assert key.removeprefix("0x") not in text.lower()
     assert "ciphertext" in keystore.read_text() and key.removeprefix("0x") not in keystore.read_text()
+
+
+def _own_chain(tmp_path):
+    """A chain of this test's own, started by the command, with a registry and a producer."""
+    from cli_support import Cli
+
+    port = free_port()
+    state = tmp_path / "state.json"
+    from diamondtrace import localnode
+
+    localnode.up(port, state)
+    run = Cli(f"http://127.0.0.1:{port}", tmp_path / "deployment.json")
+    run("deploy", "--dev-account", 0)
+    run("participant", "add", address("producer"), "--role", "producer", "--name", "Debswana", "--country", "BW", "--dev-account", 0)
+    return run, port, state
+
+
+def test_the_chain_stopped_and_restarted_from_its_state_file_mid_run(tmp_path):
+    from diamondtrace import localnode
+
+    run, port, state = _own_chain(tmp_path)
+    try:
+        rows = run_rows("BW-RESTART", 2_000)
+        path = write_csv(tmp_path / "run.csv", rows)
+        registry = _registry(run)
+        process = run.process("mint", path, "--batch-size", 20, "--dev-account", 1)
+        deadline = time.monotonic() + 60
+        while registry.functions.totals().call()[0] == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        localnode.down(port)  # the chain writes its state and stops under the running mint
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 3, err
+        assert "cannot reach the chain" in err or "failed mid-command" in err or "run the same command again" in err, err
+        assert "Traceback" not in err
+        localnode.up(port, state)
+        registry = _registry(run)
+        kept = registry.functions.totals().call()[0]
+        assert 0 < kept < len(rows), kept
+        rerun = run("mint", path, "--batch-size", 20, "--dev-account", 1, json=True).json
+        assert rerun["already_registered"] == kept and rerun["registered"] == len(rows) - kept
+        _assert_exactly_the_files_stones(registry, rows, 0)
+    finally:
+        localnode.down(port)
+
+
+def test_two_processes_sending_from_one_account(dt, tmp_path):
+    registry = _registry(dt)
+    stones_before = registry.functions.totals().call()[0]
+    files = [write_csv(tmp_path / f"run{i}.csv", run_rows(f"BW-TWO{i}", 1_200)) for i in range(2)]
+    processes = [dt.process("mint", f, "--batch-size", 30, "--dev-account", 1) for f in files]
+    for process in processes:
+        out, err = process.communicate(timeout=180)
+        assert process.returncode == 0, err
+    for i in range(2):
+        rows = run_rows(f"BW-TWO{i}", 1_200)
+        found = _registered(registry, rows)
+        assert len(found) == len(rows), f"file {i}: {len(rows) - len(found)} stones lost"
+    assert registry.functions.totals().call()[0] == stones_before + 2_400
+    # Single transactions from both at once (no lock there): a taken nonce is retried.
+    transfers = [dt.process("transfer", f"BW-TWO{i}-00000", "--to", address("trader_bw"), "--dev-account", 1) for i in range(2)]
+    for process in transfers:
+        out, err = process.communicate(timeout=60)
+        assert process.returncode == 0, err
+    assert registry.functions.ownerOf(token_id("BW-TWO1-00000")).call() == address("trader_bw")
+    # The account's nonce is intact: it can go on sending.
+    dt("transfer", "BW-TWO0-00001", "--to", address("trader_bw"), "--dev-account", 1)
+
+
+def test_a_million_row_file_is_refused_quickly_and_sends_nothing(dt, tmp_path):
+    path = tmp_path / "million.csv"
+    with open(path, "w") as fp:
+        fp.write("stone_id,carat,mine,country,production_date\n")
+        fp.writelines(f"BW-M-{i:07d},1.00,Jwaneng,BW,2026-11-20\n" for i in range(1_000_000))
+    before = dt.block()
+    started = time.monotonic()
+    r = dt("mint", path, "--dev-account", 1, expect=2)
+    assert "more than 100,000 stones in one file" in r.err and "million.csv:100002" in r.err
+    assert time.monotonic() - started < 30 and dt.block() == before

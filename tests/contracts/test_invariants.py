@@ -23,9 +23,8 @@ from collections import defaultdict
 import brownie
 from brownie import chain, web3
 from helpers import batch_input, certificate_input
-from hypothesis import Phase, settings
+from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
-from hypothesis import given
 
 from diamondtrace.contracts import registry_contract
 from diamondtrace.custody import Authorization, sign_authorization

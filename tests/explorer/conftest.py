@@ -5,36 +5,17 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from explorer_support import CHROMIUM, Demo
 from playwright.sync_api import sync_playwright
 
-from diamondtrace import cli, localnode
+from diamondtrace import localnode
 from diamondtrace.explorer import Explorer, serve
+from diamondtrace.localnode import free_port
 from diamondtrace.toolchain import PROJECT_ROOT
-
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = PROJECT_ROOT / "test-output" / "explorer"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class Demo:
-    rpc_url: str
-    port: int
-    deployment: Path
-    consumer_stone: str
-    run: str
-    output: str
 
 
 @pytest.fixture(scope="session")
@@ -83,5 +64,3 @@ def page(browser):
     context.close()
 
 
-def dt(demo: Demo, *args: str) -> int:
-    return cli.main(["--rpc-url", demo.rpc_url, "--deployment", str(demo.deployment), *args])

@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
-from conftest import SCREENSHOTS, dt
+from explorer_support import SCREENSHOTS, dt
 
 from diamondtrace.explorer import Explorer, serve
 from diamondtrace.model import token_id
