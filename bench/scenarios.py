@@ -203,10 +203,10 @@ def _ceiling_seconds(env: Env, path: Path) -> float:
     limit = env.registry.functions.MAX_BATCH().call()
     rows = mint.read_production_run(path)
     batches = [rows[i : i + limit] for i in range(0, len(rows), limit)]
-    calls = [mint._register_call(env.registry, producer.address, b) for b in batches]
-    gas = mint._gas_model(env.registry, producer, producer.address, batches[0])
+    calls = [mint.register_call(env.registry, producer.address, b) for b in batches]
+    gas = mint.gas_model(env.registry, producer, producer.address, batches[0])
     fees = producer.fees()
-    signed = [producer._sign(producer.build(call, gas=gas(len(batch)), fees=fees)) for call, batch in zip(calls, batches)]
+    signed = [producer.sign(producer.build(call, gas=gas(len(batch)), fees=fees)) for call, batch in zip(calls, batches)]
     w3 = env.chain.w3
     start = time.perf_counter()
     hashes = [w3.provider.make_request("eth_sendRawTransaction", ["0x" + raw.hex()])["result"] for raw in signed]
@@ -234,7 +234,7 @@ def _from_snapshot(env: Env, measure):
         return measure()
     finally:
         assert w3.provider.make_request("evm_revert", [snapshot])["result"]
-        env.sender(1)._nonce = None
+        env.sender(1).forget_nonce()
 
 
 def throughput(env: Env, workdir: Path, stones: int = 10_000, rounds: int = 5) -> dict:

@@ -185,6 +185,11 @@ class Sender:
         self._nonce += 1
         return nonce
 
+    def forget_nonce(self) -> None:
+        """Reads the account's nonce from the chain again before the next transaction (after
+        another program sent from it, or the chain was rewound)."""
+        self._nonce = None
+
     def fees(self) -> dict[str, int]:
         block = rpc(lambda: self.w3.eth.get_block("latest"), self.where)
         base = block.get("baseFeePerGas")
@@ -215,7 +220,8 @@ class Sender:
         gas = gas or min(int(self.estimate(call) * 1.2) + 10_000, EIP7825_TX_GAS_CAP)
         return {**self._request(call), "value": 0, "chainId": self.chain.chain_id, "gas": gas, **(fees or self.fees())}
 
-    def _sign(self, tx: dict) -> bytes:
+    def sign(self, tx: dict) -> bytes:
+        """Signs `tx` with this sender's next nonce; returns the raw transaction."""
         tx = {**tx, "nonce": self._next_nonce()}
         signed = self.signer.account.sign_transaction(tx)
         self._nonces[signed.hash.to_0x_hex()] = tx["nonce"]
@@ -241,10 +247,10 @@ class Sender:
         again with the chain's next one."""
         for _ in range(10):
             try:
-                return self._send_raw(self._sign(tx))
+                return self._send_raw(self.sign(tx))
             except _NonceTaken:
                 log.info("a nonce of %s was taken by another sender; retrying with the chain's next nonce", self.address)
-                self._nonce = None
+                self.forget_nonce()
         raise ChainError(f"could not get a nonce for {self.address}: another process keeps sending from it")
 
     def submit_all(self, calls: list[ContractFunction | Call], gas: list[int]) -> list[str]:
@@ -254,7 +260,7 @@ class Sender:
         txs = [lambda call=call, limit=limit: self.build(call, gas=limit, fees=fees) for call, limit in zip(calls, gas)]
         hashes: list[str] = []
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sign") as signer:
-            signed = [signer.submit(lambda tx=tx: self._sign(tx())) for tx in txs]
+            signed = [signer.submit(lambda tx=tx: self.sign(tx())) for tx in txs]
             for i, future in enumerate(signed):
                 try:
                     hashes.append(self._send_raw(future.result()))
@@ -263,7 +269,7 @@ class Sender:
                     # nonces. Let the signer finish, then re-sign them one by one.
                     for later in signed[i + 1 :]:
                         later.result()
-                    self._nonce = None
+                    self.forget_nonce()
                     hashes.extend(self.submit(tx()) for tx in txs[i:])
                     break
         return hashes

@@ -188,7 +188,7 @@ def cmd_kp(ctx: Context) -> int:
         return 0
     try:
         declared, authority, _, drawn = registry.functions.certificate(text32(args.number, "certificate number")).call()
-    except Exception:
+    except (ContractLogicError, ContractCustomError):
         raise InputError(f"KP certificate {args.number} is not recorded on this registry") from None
     data = {
         "number": args.number,

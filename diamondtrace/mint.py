@@ -464,13 +464,13 @@ def check_against_chain(
     return Plan(new, already, batches)
 
 
-def _gas_model(registry: Contract, sender: Sender, to: str, first: list[StoneRow]) -> Callable[[int], int]:
+def gas_model(registry: Contract, sender: Sender, to: str, first: list[StoneRow]) -> Callable[[int], int]:
     """Gas for a batch of n stones, from estimates of its first one and two stones: a full
     estimate would cost the node as much as registering the batch. The estimates are also the
     registry's own check that it will accept the batch."""
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="estimate") as pool:
-        one_stone = pool.submit(sender.estimate, _register_call(registry, to, first[:1]))
-        two_stones = pool.submit(sender.estimate, _register_call(registry, to, first[:2])) if len(first) > 1 else None
+        one_stone = pool.submit(sender.estimate, register_call(registry, to, first[:1]))
+        two_stones = pool.submit(sender.estimate, register_call(registry, to, first[:2])) if len(first) > 1 else None
         one = one_stone.result()
         two = two_stones.result() if two_stones else 2 * one
     # Room for a stone ID longer than the estimated ones (calldata) and for another batch's certificate.
@@ -479,7 +479,7 @@ def _gas_model(registry: Contract, sender: Sender, to: str, first: list[StoneRow
     return lambda n: min(math.ceil((fixed + per_stone * n) * GAS_MARGIN), EIP7825_TX_GAS_CAP)
 
 
-def _register_call(registry: Contract, to: str, batch: list[StoneRow]):
+def register_call(registry: Contract, to: str, batch: list[StoneRow]):
     first = batch[0]
     inputs = (
         to,
@@ -611,10 +611,10 @@ def mint(
         if on_plan:
             on_plan(plan)
 
-        calls = [_register_call(registry, to, batch) for batch in plan.batches]
+        calls = [register_call(registry, to, batch) for batch in plan.batches]
         sent: list[Sent] = []
         if calls:
-            gas = _gas_model(registry, sender, to, plan.batches[0])
+            gas = gas_model(registry, sender, to, plan.batches[0])
             hashes = sender.submit_all(calls, [gas(len(batch)) for batch in plan.batches])
             for tx_hash, call, batch in zip(hashes, calls, plan.batches):
                 try:

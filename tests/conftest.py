@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import brownie
 import pytest
 from brownie import BaselineERC721, DiamondRegistry, DiamondRenderer, accounts, web3
 from helpers import register
@@ -15,13 +16,29 @@ from diamondtrace.model import ROLES, token_id
 from diamondtrace.wallet import dev_account
 
 BLOCK_GAS_LIMIT = 30_000_000
+# The tests' own chain port: brownie attaches to whatever already listens on its port, and the
+# local chain of `make demo` or `diamondtrace chain up` listens on 8545. (brownie 1.22 cannot take
+# this from brownie-config.yaml; it is read when brownie connects, after this file loads. The
+# attribute path, not `from brownie._config import`: brownie hashes the sources a conftest
+# imports, and that module is compiled.)
+TEST_CHAIN_PORT = 8577
+brownie._config.CONFIG.networks["development"]["cmd_settings"]["port"] = TEST_CHAIN_PORT
+
+
+def _raise_block_gas_limit():
+    # Above EIP-7825's 16,777,216 per-transaction cap, so the cap (not the block) is what binds.
+    web3.provider.make_request("evm_setBlockGasLimit", [hex(BLOCK_GAS_LIMIT)])
+
+
+@pytest.fixture(scope="module", autouse=True)
+def module_gas_limit(module_isolation):
+    # Before the module's deployments: brownie resets the chain between modules.
+    _raise_block_gas_limit()
 
 
 @pytest.fixture(autouse=True)
 def isolation(fn_isolation):
-    # Above EIP-7825's 16,777,216 per-transaction cap, so the cap (not the block) is what binds.
-    # Set for every test: brownie resets the chain between modules.
-    web3.provider.make_request("evm_setBlockGasLimit", [hex(BLOCK_GAS_LIMIT)])
+    _raise_block_gas_limit()
 
 
 @dataclass

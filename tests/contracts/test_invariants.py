@@ -294,6 +294,8 @@ def test_invariants_hold_under_random_operation_sequences(registry, cast):
     @SETTINGS
     @given(weight=WEIGHT, days=DAYS, operations=st.lists(OPERATION, min_size=STEPS[0], max_size=STEPS[1]))
     def run(weight, days, operations):
+        # Every example starts from the test's starting state (which is also the state brownie's
+        # isolation returns to afterwards); brownie's snapshot keeps its own nonce book-keeping right.
         chain.snapshot()
         try:
             model = RegistryModel(registry, cast)
