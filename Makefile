@@ -6,7 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 SOLC_VERSION := $(shell sed -n 's/.*"solc": "\(.*\)".*/\1/p' package.json)
 SOURCES := $(shell find contracts interfaces -name '*.sol' 2>/dev/null)
-PYTEST_ARGS ?=
+# Two workers (each with its own chain, see tests/conftest.py): the suite is mostly waiting on chains.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: setup build test demo lint fuzz bench clean prereqs
 

@@ -22,6 +22,7 @@ from faster_eth_abi import decode, encode
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
+from web3.providers.rpc.utils import ExceptionRetryConfiguration
 from web3.contract.contract import ContractConstructor, ContractFunction
 from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError, Web3RPCError
 
@@ -57,7 +58,10 @@ def connect(rpc_url: str = DEFAULT_RPC_URL, timeout: float = RPC_TIMEOUT) -> Cha
     """Connects and reads the chain id; an unreachable endpoint is a `ChainError` (exit 3)."""
     if not re.match(r"^(https?|wss?)://", rpc_url):
         raise InputError(f"--rpc-url {rpc_url!r} is not an http(s):// or ws(s):// URL")
-    w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
+    # A refused connection or an HTTP error is retried briefly; a timeout is not: web3's default
+    # retries it five times, which would keep a user waiting six timeouts for a dead endpoint.
+    retry = ExceptionRetryConfiguration(errors=(ConnectionError, requests.HTTPError), retries=2, backoff_factor=0.2)
+    w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}, exception_retry_configuration=retry))
     chain_id = rpc(lambda: w3.eth.chain_id, f"the chain at {rpc_url}")
     return Chain(w3, int(chain_id), rpc_url)
 

@@ -5,6 +5,7 @@ Every test runs in its own snapshot (fn_isolation), so nothing one test does lea
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import brownie
@@ -21,7 +22,8 @@ BLOCK_GAS_LIMIT = 30_000_000
 # this from brownie-config.yaml; it is read when brownie connects, after this file loads. The
 # attribute path, not `from brownie._config import`: brownie hashes the sources a conftest
 # imports, and that module is compiled.)
-TEST_CHAIN_PORT = 8577
+# Under pytest-xdist (`make test` runs two workers) each worker has its own chain.
+TEST_CHAIN_PORT = 8577 + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
 brownie._config.CONFIG.networks["development"]["cmd_settings"]["port"] = TEST_CHAIN_PORT
 
 

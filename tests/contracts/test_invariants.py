@@ -35,7 +35,7 @@ FUZZ = os.environ.get("DIAMONDTRACE_FUZZ") == "1"
 # In `make test` a failing sequence is reported as found (shrinking it takes minutes on a chain);
 # `make fuzz` shrinks it to the shortest.
 SETTINGS = settings(
-    max_examples=200 if FUZZ else 6,
+    max_examples=200 if FUZZ else 4,
     deadline=None,
     database=None,
     phases=[Phase.explicit, Phase.generate, Phase.shrink] if FUZZ else [Phase.explicit, Phase.generate],
