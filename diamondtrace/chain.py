@@ -22,9 +22,9 @@ from faster_eth_abi import decode, encode
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
-from web3.providers.rpc.utils import ExceptionRetryConfiguration
 from web3.contract.contract import ContractConstructor, ContractFunction
 from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError, Web3RPCError
+from web3.providers.rpc.utils import ExceptionRetryConfiguration
 
 from .contracts import abi, artifact, error_notices, error_signatures
 from .errors import ChainError, InputError
