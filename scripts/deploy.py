@@ -1,13 +1,15 @@
-"""brownie run scripts/deploy.py [main ACCOUNT]: deploy the registry on the active network."""
+"""brownie run scripts/deploy.py [main ACCOUNT [DEPLOYMENT.json]]: deploy the registry on the active network."""
+
+from pathlib import Path
 
 from diamondtrace import admin, brownie_bridge
 from diamondtrace.contracts import Deployment
 
 
-def main(account="0"):
+def main(account="0", deployment=None):
     chain = brownie_bridge.chain()
-    deployment = admin.deploy(chain, brownie_bridge.sender(account))
-    path = Deployment.default_path(chain.chain_id)
-    deployment.save(path)
-    print(f"registry {deployment.registry} deployed; record {path}")
-    return deployment
+    record = admin.deploy(chain, brownie_bridge.sender(account))
+    path = Path(deployment) if deployment else Deployment.default_path(chain.chain_id)
+    record.save(path)
+    print(f"registry {record.registry} deployed; record {path}")
+    return record
