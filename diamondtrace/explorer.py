@@ -86,7 +86,7 @@ placeholder="Stone ID, token id, KP certificate, transaction or address"><button
 
 
 def _time(timestamp: int) -> str:
-    return verify._iso(timestamp).replace("T", " ").replace("Z", " UTC")
+    return verify.iso_time(timestamp).replace("T", " ").replace("Z", " UTC")
 
 
 @dataclass
@@ -111,7 +111,7 @@ class Ctx:
         return f'<a href="/address/{h(address)}">{label}</a>'
 
     def logs(self, event: str, filters: dict[str, Any] | None = None) -> list[Any]:
-        return verify._logs(
+        return verify.event_logs(
             getattr(self.registry.events, event)(), self.deployment.block, self.chain.w3.eth.block_number, filters or {}
         )
 

@@ -99,7 +99,7 @@ def check_history(
     return Integrity(True, f"all {len(records)} custody records present, in order, and matching the on-chain commitment")
 
 
-def _logs(event: Any, from_block: int, to_block: int, filters: dict[str, Any]) -> list[Any]:
+def event_logs(event: Any, from_block: int, to_block: int, filters: dict[str, Any]) -> list[Any]:
     """Event logs in chunks, as public RPC endpoints limit the block range of one query."""
     found: list[Any] = []
     start = from_block
@@ -126,7 +126,7 @@ class BlockTimes:
 def custody_records(
     registry: Contract, token: int, from_block: int, to_block: int, times: BlockTimes
 ) -> list[CustodyRecord]:
-    logs = _logs(registry.events.CustodyTransferred(), from_block, to_block, {"tokenId": token})
+    logs = event_logs(registry.events.CustodyTransferred(), from_block, to_block, {"tokenId": token})
     return [
         CustodyRecord(
             seq=i,
@@ -148,13 +148,13 @@ def custody_records(
 
 def registration_recipient(registry: Contract, token: int, from_block: int, to_block: int) -> tuple[str, Any]:
     """Who received the stone when it was minted, and the mint's log."""
-    logs = _logs(registry.events.Transfer(), from_block, to_block, {"from": ZERO_ADDRESS, "id": token})
+    logs = event_logs(registry.events.Transfer(), from_block, to_block, {"from": ZERO_ADDRESS, "id": token})
     if not logs:
         return ZERO_ADDRESS, None
     return logs[0]["args"]["to"], logs[0]
 
 
-def _iso(timestamp: int) -> str:
+def iso_time(timestamp: int) -> str:
     return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
@@ -189,7 +189,7 @@ def provenance(registry: Contract, token: int, from_block: int) -> dict[str, Any
     registered_to, mint_log = registration_recipient(registry, token, from_block, to_block)
     integrity = check_history(records, registered_to, holder, count, commitment, last_action)
 
-    described = _logs(registry.events.StoneDescribed(), from_block, to_block, {"tokenId": token})
+    described = event_logs(registry.events.StoneDescribed(), from_block, to_block, {"tokenId": token})
     description = described[-1]["args"]["description"] if described else None
 
     kp = None
@@ -202,8 +202,8 @@ def provenance(registry: Contract, token: int, from_block: int) -> dict[str, Any
             "importing_country": bytes(importing).decode(),
             "exporter": exporter,
             "importer": importer,
-            "issued": _iso(issued)[:10],
-            "expires": _iso(expires)[:10],
+            "issued": iso_time(issued)[:10],
+            "expires": iso_time(expires)[:10],
             "declared_carat": format_carat(declared_cc),
             "drawn_carat": format_carat(drawn),
             "value_usd": value_usd,
@@ -222,7 +222,7 @@ def provenance(registry: Contract, token: int, from_block: int) -> dict[str, Any
             "cut": text_of(report[4]),
             "lab_grown": bool(report[5]),
             "document": _hex32(report[6]),
-            "issued_at": _iso(issued_at),
+            "issued_at": iso_time(issued_at),
             "current": i == 0,
         }
         for i, (report, lab, issued_at) in enumerate(reversed(registry.functions.gradingReports(token).call()))
@@ -234,7 +234,7 @@ def provenance(registry: Contract, token: int, from_block: int) -> dict[str, Any
             "from": r.sender,
             "to": r.recipient,
             "action": Action(r.action).label,
-            "time": _iso(r.timestamp),
+            "time": iso_time(r.timestamp),
             "block": r.block,
             "transaction": r.transaction,
             "document": _hex32(r.document),
@@ -258,7 +258,7 @@ def provenance(registry: Contract, token: int, from_block: int) -> dict[str, Any
             "mine": text_of(origin_batch[5]),
             "country": bytes(origin_batch[3]).decode(),
             "production_date": date_of_day(origin_batch[2]).isoformat(),
-            "registered_at": _iso(own_batch[1]),
+            "registered_at": iso_time(own_batch[1]),
             "batch": batch_id,
             "registration_transaction": mint_log["transactionHash"].to_0x_hex() if mint_log else None,
             "registered_to": registered_to,
