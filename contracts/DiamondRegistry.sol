@@ -81,13 +81,26 @@ contract DiamondRegistry is Custody {
     function registrations(uint256[] calldata tokenIds)
         external
         view
-        returns (uint32[] memory batches, uint32[] memory centicarats)
+        returns (uint256[] memory found, uint32[] memory batches, uint32[] memory centicarats)
     {
+        found = new uint256[](tokenIds.length);
         batches = new uint32[](tokenIds.length);
         centicarats = new uint32[](tokenIds.length);
+        uint256 n;
         for (uint256 i; i < tokenIds.length; ++i) {
             uint96 word = _getExtraData(tokenIds[i]);
-            (batches[i], centicarats[i]) = (StoneRecord.batch(word), StoneRecord.centicarats(word));
+            uint32 batchId = StoneRecord.batch(word);
+            if (batchId != 0) {
+                (found[n], batches[n], centicarats[n]) = (i, batchId, StoneRecord.centicarats(word));
+                ++n;
+            }
+        }
+        // Cut the arrays to the stones found: only ever shortens them.
+        /// @solidity memory-safe-assembly
+        assembly {
+            mstore(found, n)
+            mstore(batches, n)
+            mstore(centicarats, n)
         }
     }
 

@@ -208,7 +208,7 @@ def search(ctx: Ctx, query: str) -> str:
         token = parse_stone(q)
     except InputError:
         raise NotFound(f"Nothing on this registry matches “{q}”.") from None
-    if not ctx.registry.functions.registrations([token]).call()[0][0]:
+    if verify.registered_weight(ctx.registry, token) is None:
         raise NotFound(f"Nothing on this registry matches “{q}”.")
     return f"/stone/{stone_id(token)}"
 
@@ -242,7 +242,7 @@ def stone(ctx: Ctx, ref: str) -> str:
         token = parse_stone(unquote(ref))
     except InputError as exc:
         raise BadRequest(str(exc)) from None
-    if not ctx.registry.functions.registrations([token]).call()[0][0]:
+    if verify.registered_weight(ctx.registry, token) is None:
         raise NotFound(f"No stone {stone_id(token)} on this registry.")
     p = verify.provenance(ctx.registry, token, ctx.deployment.block)
     uri = ctx.registry.functions.tokenURI(token).call()
@@ -333,7 +333,7 @@ def certificate(ctx: Ctx, number: str) -> str:
         receipt = ctx.chain.w3.eth.get_transaction_receipt(e["transactionHash"])
         for minted in ctx.registry.events.Transfer().process_receipt(receipt, errors=DISCARD):
             if minted["args"]["from"] == ZERO_ADDRESS:
-                stones[minted["args"]["id"]] = ctx.registry.functions.registrations([minted["args"]["id"]]).call()[1][0]
+                stones[minted["args"]["id"]] = verify.registered_weight(ctx.registry, minted["args"]["id"]) or 0
     rows = "".join(
         f"<tr><td>{stone_link(t)}</td><td>{format_carat(c)} ct</td></tr>" for t, c in list(stones.items())[:MAX_LISTED]
     )
@@ -481,7 +481,7 @@ class Explorer:
                     token = parse_stone(unquote(match.group(1)))
                 except InputError as exc:
                     return 400, "application/json", json.dumps({"error": str(exc)}), {}
-                if not ctx.registry.functions.registrations([token]).call()[0][0]:
+                if verify.registered_weight(ctx.registry, token) is None:
                     return 404, "application/json", json.dumps({"error": f"no stone {stone_id(token)}"}), {}
                 return 200, "application/json", json.dumps(verify.provenance(ctx.registry, token, ctx.deployment.block), indent=2), {}
             for pattern, handler in routes:

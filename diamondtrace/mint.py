@@ -11,13 +11,14 @@ import contextlib
 import csv
 import datetime as dt
 import fcntl
+import gc
 import io
 import logging
 import math
 import re
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -51,7 +52,9 @@ MAX_DESCRIPTION = 500
 MAX_REPORTED = 200
 # A cell a spreadsheet would run as a formula if this file (or an export of it) were opened in one.
 FORMULA_START = ("=", "+", "@", "\t", "\r")
-LOOKUP_CHUNK = 2_500
+# Rows checked at a time, then looked up on chain (one call, ~14M gas: inside any node's eth_call
+# gas cap) while the next are checked.
+ROWS_CHUNK = 5_000
 DESCRIBE_CHUNK = 100
 # Gas kept in reserve above the estimate: the registry's work per stone is fixed, so this is ample.
 GAS_MARGIN = 1.05
@@ -117,19 +120,35 @@ def _decode(path: Path) -> str:
         ) from None
 
 
-def _records(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
-    """CSV records with the line each starts on (a quoted cell may span lines)."""
+def _records(path: Path, text: str) -> list[tuple[int, list[str]]]:
+    """The non-empty CSV records with the line each starts on (a quoted cell may span lines).
+    Stops, before a huge file fills memory, soon after `MAX_ROWS` records."""
+    if not _CSV_SPECIAL.search(text):
+        # Without quotes or carriage returns, a record is a line and a cell what lies between
+        # commas: the csv module's answer, in half its time.
+        lines = text.split("\n", MAX_ROWS + 2)
+        if len(lines) <= MAX_ROWS + 2:
+            return [(number, line.split(",")) for number, line in enumerate(lines, 1) if line]
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    start = 1
-    while True:
-        try:
-            record = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise ProductionRunInvalid(path, [Problem(start, None, f"malformed CSV: {exc}")]) from None
-        yield start, record
-        start = reader.line_num + 1
+    records: list[tuple[int, list[str]]] = []
+    last = 0
+    try:
+        for record in reader:
+            if record:
+                records.append((last + 1, record))
+                if len(records) > MAX_ROWS + 1:
+                    raise _too_many(path, last + 1)
+            last = reader.line_num
+    except csv.Error as exc:
+        raise ProductionRunInvalid(path, [Problem(last + 1, None, f"malformed CSV: {exc}")]) from None
+    return records
+
+
+_CSV_SPECIAL = re.compile(r'["\r\0]')
+
+
+def _too_many(path: Path, line: int) -> ProductionRunInvalid:
+    return ProductionRunInvalid(path, [Problem(line, None, f"more than {MAX_ROWS:,} stones in one file; split the production run into several files")])
 
 
 def _stone_id(value: str) -> str:
@@ -240,17 +259,21 @@ _ALL_CARATS = re.compile(r"(?:[0-9]{1,5}(?:\.[0-9]{1,2})?\n)*[0-9]{1,5}(?:\.[0-9
 _FORMULA_LINE = re.compile(r"^[=+@]", re.MULTILINE)
 
 
-def _bulk_rows(header: list[str], data: list[tuple[int, list[str]]], today: dt.date) -> list[StoneRow] | None:
-    """The whole file checked column by column, with regular expressions over each column and one
-    check per distinct mine, country, date and certificate: a production run of many thousands of
-    stones is checked in a few milliseconds. Returns None at the first doubt, and the file is then
-    checked row by row (`_rows_one_by_one`), which names every problem."""
+def _bulk_rows(header: list[str], data: list[tuple[int, list[str]]], today: dt.date, seen: set[str]) -> list[StoneRow] | None:
+    """Rows checked column by column, with regular expressions over each column and one check per
+    distinct mine, country, date and certificate: many thousands of stones in a few milliseconds.
+    `seen` holds the stone IDs of the rows before; this chunk's are added. Returns None at the
+    first doubt, and the file is then checked row by row (`_rows_one_by_one`), which names every
+    problem."""
     if not data or any(len(record) != len(header) for _, record in data):
         return None
     columns = dict(zip(header, zip(*(record for _, record in data))))
     ids = columns["stone_id"]
     joined = "\n".join(ids)
-    if not _ALL_STONE_IDS.fullmatch(joined) or _FORMULA_LINE.search(joined) or len(set(ids)) != len(ids):
+    if not _ALL_STONE_IDS.fullmatch(joined) or _FORMULA_LINE.search(joined):
+        return None
+    unique = set(ids)
+    if len(unique) != len(ids) or not seen.isdisjoint(unique):
         return None
     carats = columns["carat"]
     if not _ALL_CARATS.fullmatch("\n".join(carats)):
@@ -273,6 +296,7 @@ def _bulk_rows(header: list[str], data: list[tuple[int, list[str]]], today: dt.d
     if any(d.strip() for d in columns.get("description", ())):
         return None  # described stones take the careful path
     kps = columns.get("kp_certificate", ("",) * len(data))
+    seen |= unique
     return [
         StoneRow(line, sid, int.from_bytes(sid.encode().ljust(32, b"\0"), "big"), cc, checked["mine"][mine], checked["country"][code], checked["production_date"][day], checked["kp_certificate"][kp], None)  # type: ignore[arg-type]
         for (line, _), sid, cc, mine, code, day, kp in zip(data, ids, centicarats, columns["mine"], columns["country"], columns["production_date"], kps)
@@ -304,13 +328,18 @@ def _rows_one_by_one(path: Path, header: list[str], data: list[tuple[int, list[s
     return rows
 
 
-def read_production_run(path: Path, today: dt.date | None = None) -> list[StoneRow]:
-    """Parses and checks the whole file offline; raises `ProductionRunInvalid` listing every problem."""
+def read_production_run(
+    path: Path, today: dt.date | None = None, on_rows: Callable[[list[StoneRow]], None] | None = None
+) -> list[StoneRow]:
+    """Parses and checks the whole file offline; raises `ProductionRunInvalid` listing every problem.
+    The file is read in chunks; `on_rows` is given each chunk's rows as soon as they are checked
+    (the chain can be asked about them while the rest is read). They are the result's rows, in
+    order, but not yet a promise that the rest of the file is sound."""
     today = today or dt.datetime.now(dt.timezone.utc).date()
     text = _decode(path)
     records = _records(path, text)
     problems: list[Problem] = []
-    first = next(records, None)
+    first = records[0] if records else None
     if first is None or not any(cell.strip() for cell in first[1]):
         raise ProductionRunInvalid(path, [Problem(1, None, "the file is empty; expected a header row: " + ",".join(REQUIRED_COLUMNS))])
     header = [cell.strip().lower() for cell in first[1]]
@@ -330,20 +359,23 @@ def read_production_run(path: Path, today: dt.date | None = None) -> list[StoneR
     if problems:
         raise ProductionRunInvalid(path, problems)
 
-    data: list[tuple[int, list[str]]] = []
-    for line, record in records:
-        if not record or (len(record) == 1 and not record[0].strip()):
-            continue  # a blank line
-        if len(data) == MAX_ROWS:
-            raise ProductionRunInvalid(
-                path, [Problem(line, None, f"more than {MAX_ROWS:,} stones in one file; split the production run into several files")]
-            )
-        data.append((line, record))
-    rows = _bulk_rows(header, data, today)
-    if rows is None:
-        rows = _rows_one_by_one(path, header, data, today)
-    if not rows:
+    data = [(line, record) for line, record in records[1:] if len(record) > 1 or record[0].strip()]
+    if not data:
         raise ProductionRunInvalid(path, [Problem(2, None, "no stones in the file: only a header row")])
+    if len(data) > MAX_ROWS:
+        raise _too_many(path, data[MAX_ROWS][0])
+    rows: list[StoneRow] = []
+    seen: set[str] = set()
+    for start in range(0, len(data), ROWS_CHUNK):
+        chunk = _bulk_rows(header, data[start : start + ROWS_CHUNK], today, seen)
+        if chunk is None:
+            rows = _rows_one_by_one(path, header, data, today)
+            if on_rows:
+                on_rows(rows[start:])
+            break
+        rows += chunk
+        if on_rows:
+            on_rows(chunk)
     return rows
 
 
@@ -374,49 +406,75 @@ class Plan:
     batches: list[list[StoneRow]]
 
 
-def check_against_chain(
-    registry: Contract, path: Path, rows: list[StoneRow], to: str, batch_size: int
-) -> Plan:
-    """Compares the file with the chain: stones already registered (same data: skipped; different
-    data: a problem), KP certificates (known, valid, exported by `to`, not over-drawn)."""
+class Registrations:
+    """What the chain has registered under a run's stone IDs, asked in the background a chunk at a
+    time, so that the chain looks up the first stones while the rest of the file is read. No
+    question goes out before `ready` is done."""
+
+    def __init__(self, registry: Contract, pool: ThreadPoolExecutor, ready: Future) -> None:
+        self.registry = registry
+        self._pool = pool
+        self._ready = ready
+        self._asked: list[tuple[list[StoneRow], Future]] = []
+
+    def ask(self, rows: list[StoneRow]) -> None:
+        for i in range(0, len(rows), ROWS_CHUNK):
+            chunk = rows[i : i + ROWS_CHUNK]
+            self._asked.append((chunk, self._pool.submit(self._look_up, chunk)))
+
+    def _look_up(self, chunk: list[StoneRow]) -> tuple:
+        self._ready.result()
+        return rpc(lambda: view(Call(self.registry, "registrations", [r.token_id for r in chunk])))
+
+    def answers(self) -> tuple[list[StoneRow], list[tuple[StoneRow, int, int]]]:
+        """The rows asked about whose stones are not registered, and those whose are, each with
+        its batch and weight; both in the file's order."""
+        new: list[StoneRow] = []
+        found: list[tuple[StoneRow, int, int]] = []
+        for chunk, answer in self._asked:
+            positions, batch_ids, weights = answer.result()
+            registered = set(positions)
+            new += [row for i, row in enumerate(chunk) if i not in registered] if registered else chunk
+            found += [(chunk[i], batch_id, weight) for i, batch_id, weight in zip(positions, batch_ids, weights)]
+        return new, found
+
+
+def check_against_chain(registrations: Registrations, path: Path, to: str, batch_size: int) -> Plan:
+    """Compares the file's rows, as asked about in `registrations`, with the chain: stones already
+    registered (same data: skipped; different data: a problem), KP certificates (known, valid,
+    exported by `to`, not over-drawn)."""
+    registry = registrations.registry
     w3 = registry.w3
     problems: list[Problem] = []
     already: list[StoneRow] = []
-    new: list[StoneRow] = []
+    new, found = registrations.answers()
     batches_seen: dict[int, tuple] = {}
-    chunks = [rows[i : i + LOOKUP_CHUNK] for i in range(0, len(rows), LOOKUP_CHUNK)]
-    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="lookup") as pool:
-        found = list(pool.map(lambda chunk: rpc(lambda: view(Call(registry, "registrations", [r.token_id for r in chunk]))), chunks))
-    for chunk, (batch_ids, weights) in zip(chunks, found):
-        for row, batch_id, weight in zip(chunk, batch_ids, weights):
-            if batch_id == 0:
-                new.append(row)
-                continue
-            if batch_id not in batches_seen:
-                batches_seen[batch_id] = tuple(registry.functions.batch(batch_id).call())
-            b = batches_seen[batch_id]
-            on_chain = {
-                "carat": format_carat(weight),
-                "mine": text_of(b[5]),
-                "country": bytes(b[3]).decode("ascii", "replace"),
-                "production_date": str(dt.date(1970, 1, 1) + dt.timedelta(days=b[2])),
-                "kp_certificate": text_of(b[6]) or "",
-            }
-            in_file = {
-                "carat": format_carat(row.centicarats),
-                "mine": row.mine,
-                "country": row.country,
-                "production_date": str(row.production_date),
-                "kp_certificate": row.kp_certificate or "",
-            }
-            differ = [k for k in on_chain if on_chain[k] != in_file[k]]
-            if differ or b[7] != 0 or b[4] != Kind.ROUGH:
-                detail = "; ".join(f"{k} is {on_chain[k]!r} on chain but {in_file[k]!r} in the file" for k in differ)
-                problems.append(
-                    Problem(row.line, differ[0] if differ else "stone_id", f"stone ID {row.stone_id} is already registered with different data: {detail or 'not as a rough stone of this run'}")
-                )
-            else:
-                already.append(row)
+    for row, batch_id, weight in found:
+        if batch_id not in batches_seen:
+            batches_seen[batch_id] = tuple(registry.functions.batch(batch_id).call())
+        b = batches_seen[batch_id]
+        on_chain = {
+            "carat": format_carat(weight),
+            "mine": text_of(b[5]),
+            "country": bytes(b[3]).decode("ascii", "replace"),
+            "production_date": str(dt.date(1970, 1, 1) + dt.timedelta(days=b[2])),
+            "kp_certificate": text_of(b[6]) or "",
+        }
+        in_file = {
+            "carat": format_carat(row.centicarats),
+            "mine": row.mine,
+            "country": row.country,
+            "production_date": str(row.production_date),
+            "kp_certificate": row.kp_certificate or "",
+        }
+        differ = [k for k in on_chain if on_chain[k] != in_file[k]]
+        if differ or b[7] != 0 or b[4] != Kind.ROUGH:
+            detail = "; ".join(f"{k} is {on_chain[k]!r} on chain but {in_file[k]!r} in the file" for k in differ)
+            problems.append(
+                Problem(row.line, differ[0] if differ else "stone_id", f"stone ID {row.stone_id} is already registered with different data: {detail or 'not as a rough stone of this run'}")
+            )
+        else:
+            already.append(row)
 
     now = int(rpc(lambda: w3.eth.get_block("latest"))["timestamp"])
     needs: dict[str, list[StoneRow]] = {}
@@ -479,6 +537,19 @@ def gas_model(registry: Contract, sender: Sender, to: str, first: list[StoneRow]
     return lambda n: min(math.ceil((fixed + per_stone * n) * GAS_MARGIN), EIP7825_TX_GAS_CAP)
 
 
+def _gas_for_plan(
+    guess: Future, guessed: list[StoneRow], plan: Plan, registry: Contract, sender: Sender, to: str
+) -> Callable[[int], int]:
+    """The gas model `guess` made from the `guessed` stones, or, if the registry refused to
+    estimate them because some were already registered, one from the first stones to register."""
+    try:
+        return guess.result()
+    except InputError:
+        if {r.token_id for r in plan.already}.isdisjoint(r.token_id for r in guessed):
+            raise
+        return gas_model(registry, sender, to, plan.batches[0])
+
+
 def register_call(registry: Contract, to: str, batch: list[StoneRow]):
     first = batch[0]
     inputs = (
@@ -490,6 +561,23 @@ def register_call(registry: Contract, to: str, batch: list[StoneRow]):
         text32(first.kp_certificate) if first.kp_certificate else ZERO32,
     )
     return Call(registry, "register", inputs, [r.token_id for r in batch], [r.centicarats for r in batch])
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector walks every object there is (web3 alone brings 10^5) again and
+    again while a run's rows and receipts are made, tripling the time to check a file; none of
+    them are cycles. Paused, and with the objects that existed before frozen out of its walks,
+    it afterwards looks once at what the run made instead of at everything."""
+    enabled = gc.isenabled()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+        gc.unfreeze()
 
 
 @contextlib.contextmanager
@@ -592,30 +680,40 @@ def mint(
     batch of n stones (for a progress bar)."""
     # One run at a time per account on this machine: the check against the chain must still hold
     # when the batches go out, and two runs would otherwise race for the account's nonces.
-    with account_lock(sender):
+    with account_lock(sender), collector_paused():
         started = time.monotonic()
         to = to or sender.address
-        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="precheck") as pool:
-            # The chain answers these while the file is parsed.
+        with ThreadPoolExecutor(max_workers=6, thread_name_prefix="chain") as pool:
+            # The chain answers these while the file is read.
             limit = pool.submit(lambda: int(rpc(lambda: view(Call(registry, "MAX_BATCH"))[0])))
             roles = pool.submit(lambda: rpc(lambda: view(Call(registry, "participant", sender.address))[0][0]))
+            fees = pool.submit(sender.fees)
+            # Transactions an interrupted run left unmined must be mined before the chain is asked
+            # which stones it has.
             pending = pool.submit(wait_for_pending, sender)
-            rows = read_production_run(path)
+            registrations = Registrations(registry, pool, pending)
+            guess: list[Future] = []  # gas, from estimates on the file's first stones
+
+            def checked(chunk: list[StoneRow]) -> None:
+                if not guess:
+                    guess.append(pool.submit(gas_model, registry, sender, to, chunk[:2]))
+                registrations.ask(chunk)
+
+            rows = read_production_run(path, on_rows=checked)
             size = limit.result() if batch_size is None else batch_size
             if not 1 <= size <= limit.result():
                 raise InputError(f"--batch-size {size} must be between 1 and {limit.result()} (the registry's MAX_BATCH)")
             if not roles.result() & ROLES["producer"]:
                 raise InputError(f"{sender.address} is not an accredited producer on this registry; nothing was sent")
-            pending.result()
-        plan = check_against_chain(registry, path, rows, to, size)
-        if on_plan:
-            on_plan(plan)
-
-        calls = [register_call(registry, to, batch) for batch in plan.batches]
+            plan = check_against_chain(registrations, path, to, size)
+            if on_plan:
+                on_plan(plan)
+            calls = [register_call(registry, to, batch) for batch in plan.batches]
+            if calls:
+                gas = _gas_for_plan(guess[0], rows[:2], plan, registry, sender, to)
+                hashes = sender.submit_all(calls, [gas(len(batch)) for batch in plan.batches], fees.result())
         sent: list[Sent] = []
         if calls:
-            gas = gas_model(registry, sender, to, plan.batches[0])
-            hashes = sender.submit_all(calls, [gas(len(batch)) for batch in plan.batches])
             for tx_hash, call, batch in zip(hashes, calls, plan.batches):
                 try:
                     sent.append(sender.wait(tx_hash, call))
@@ -635,6 +733,6 @@ def mint(
             transactions=[s.hash for s in sent],
             gas_used=sum(s.gas_used for s in sent),
             elapsed=time.monotonic() - started,
-            described=sum(len(d.receipt["logs"]) for d in described),
+            described=sum(d.log_count for d in described),
             batches=[len(b) for b in plan.batches],
         )

@@ -154,6 +154,12 @@ def registration_recipient(registry: Contract, token: int, from_block: int, to_b
     return logs[0]["args"]["to"], logs[0]
 
 
+def registered_weight(registry: Contract, token: int) -> int | None:
+    """The stone's weight in centicarats, or None if no stone `token` is registered."""
+    found, _, centicarats = registry.functions.registrations([token]).call()
+    return centicarats[0] if found else None
+
+
 def iso_time(timestamp: int) -> str:
     return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).isoformat().replace("+00:00", "Z")
 

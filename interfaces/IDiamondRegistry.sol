@@ -411,12 +411,16 @@ interface IDiamondRegistry {
     /// @notice Records free-text descriptions of stones the caller holds (in events only).
     function describe(uint256[] calldata tokenIds, string[] calldata descriptions) external;
 
-    /// @notice Which of `tokenIds` are registered, in one call: each one's batch (zero when not
-    /// registered) and weight. Lets a client check a whole production run before sending anything.
+    /// @notice Which of `tokenIds` are registered, in one call, so a client can check a whole
+    /// production run before sending anything. The answer lists only the stones found (a fresh
+    /// run's is empty): each one's position in `tokenIds`, its batch and its weight.
+    /// @return found positions in `tokenIds` of the registered stones, ascending
+    /// @return batches each found stone's batch
+    /// @return centicarats each found stone's weight
     function registrations(uint256[] calldata tokenIds)
         external
         view
-        returns (uint32[] memory batches, uint32[] memory centicarats);
+        returns (uint256[] memory found, uint32[] memory batches, uint32[] memory centicarats);
 
     /// @notice The most stones one {register} or {split} call accepts.
     function MAX_BATCH() external view returns (uint256);

@@ -23,8 +23,8 @@ def _registry(dt):
 
 
 def _registered(registry, rows) -> dict[int, int]:
-    batches, weights = registry.functions.registrations([token_id(r[0]) for r in rows]).call()
-    return {token_id(r[0]): w for r, b, w in zip(rows, batches, weights) if b}
+    found, _, weights = registry.functions.registrations([token_id(r[0]) for r in rows]).call()
+    return {token_id(rows[i][0]): w for i, w in zip(found, weights)}
 
 
 def _assert_exactly_the_files_stones(registry, rows, stones_before):

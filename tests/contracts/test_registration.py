@@ -34,6 +34,17 @@ def test_a_batch_records_every_stone_and_what_they_share(registry, cast):
     assert [e["id"] for e in tx.events["Transfer"]] == [token_id("BW-JW-0001"), token_id("BW-JW-0002")]
 
 
+def test_registrations_answers_only_the_stones_found(registry, cast):
+    first = register(registry, cast.producer, [("BW-JW-0001", 250), ("BW-JW-0002", 1_050)]).return_value
+    second = register(registry, cast.producer, [("BW-JW-0003", 75)]).return_value
+    asked = [token_id(sid) for sid in ["BW-NEW-1", "BW-JW-0002", "BW-NEW-2", "BW-JW-0003", "BW-JW-0001"]]
+    found, batches, weights = registry.registrations(asked)
+    assert list(found) == [1, 3, 4]
+    assert list(batches) == [first, second, first]
+    assert list(weights) == [1_050, 75, 250]
+    assert [list(a) for a in registry.registrations([token_id("BW-NEW-1"), token_id("BW-NEW-2")])] == [[], [], []]
+
+
 def test_anyone_derives_the_token_id_from_the_stone_id(registry):
     for sid in ["A", "BW-JW-2026-000001", "x" * 32, "~!#$%&'()*+,-./:;<=>?@[]^_`{|}"]:
         assert registry.tokenIdOf(sid) == token_id(sid)
