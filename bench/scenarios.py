@@ -238,7 +238,7 @@ def _from_snapshot(env: Env, measure):
         env.sender(1).forget_nonce()
 
 
-def throughput(env: Env, workdir: Path, stones: int = 10_000, rounds: int = 5) -> dict:
+def throughput(env: Env, workdir: Path, stones: int = 10_000, rounds: int = 11) -> dict:
     """Stones per second of the batch mint from a CSV, end to end (parsing, checking the whole file
     against the chain, signing, sending, receipts), against the node's ceiling: the very same
     transactions pre-signed and sent raw. Each round measures both from the same chain state;

@@ -20,6 +20,7 @@ import requests
 from eth_utils import function_abi_to_4byte_selector
 from eth_utils.abi import get_abi_input_types, get_abi_output_types
 from faster_eth_abi import decode, encode
+from faster_eth_abi.grammar import parse as parse_type
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
@@ -123,39 +124,41 @@ class Call:
         self.abi = next(e for e in contract.abi if e.get("name") == name and len(e["inputs"]) == len(args))
 
 
-def _uint_array_bits(types: list[str]) -> list[int] | None:
-    """The widths of `types` if every one is an array of unsigned integers (`uint32[]`)."""
-    matches = [_UINT_ARRAY.fullmatch(t) for t in types]
-    return None if not all(matches) else [int(m.group(1) or 256) for m in matches]  # type: ignore[union-attr]
+def _uint_array_width(abi_type: str) -> int | None:
+    """N for an array of unsigned integers (`uintN[]`), else None."""
+    match = _UINT_ARRAY.fullmatch(abi_type)
+    return int(match.group(1) or 256) if match else None
 
 
 def encode_args(types: list[str], args: list) -> bytes:
     """ABI encoding. eth-abi checks each element of an array in Python, microseconds apiece;
     arrays of unsigned integers (a production run's 10^4 token ids) are encoded here, their
-    range checked once per array."""
-    bits = _uint_array_bits(types)
-    if bits is None:
+    range checked once per array, and the other arguments, if all static, by eth-abi."""
+    widths = [_uint_array_width(t) for t in types]
+    if all(w is None for w in widths) or any(w is None and parse_type(t).is_dynamic for t, w in zip(types, widths)):
         return encode(types, args)
-    heads: list[bytes] = []
+    # A static argument sits in the head; an array's head is the offset of its tail.
+    heads = [encode([t], [value]) if w is None else b"" for t, w, value in zip(types, widths, args)]
+    offset = sum(len(head) or 32 for head in heads)
     tails: list[bytes] = []
-    offset = 32 * len(types)
-    for width, values in zip(bits, args):
+    for i, (width, values) in enumerate(zip(widths, args)):
+        if width is None:
+            continue
         if values and (min(values) < 0 or max(values) >> width):
             raise ValueError(f"a value does not fit uint{width}")
-        tail = len(values).to_bytes(32, "big") + b"".join(v.to_bytes(32, "big") for v in values)
-        heads.append(offset.to_bytes(32, "big"))
-        tails.append(tail)
-        offset += len(tail)
+        tails.append(len(values).to_bytes(32, "big") + b"".join(v.to_bytes(32, "big") for v in values))
+        heads[i] = offset.to_bytes(32, "big")
+        offset += len(tails[-1])
     return b"".join(heads + tails)
 
 
 def decode_result(types: list[str], data: bytes) -> tuple:
     """ABI decoding, the inverse of `encode_args`, with the same fast path."""
-    bits = _uint_array_bits(types)
-    if bits is None:
+    widths = [_uint_array_width(t) for t in types]
+    if None in widths:
         return tuple(decode(types, data))
     arrays = []
-    for i, width in enumerate(bits):
+    for i, width in enumerate(widths):
         start = int.from_bytes(data[32 * i : 32 * i + 32], "big") + 32
         count = int.from_bytes(data[start - 32 : start], "big")
         if len(data) < start + 32 * count:
@@ -179,9 +182,7 @@ def calldata(call: ContractFunction | Call) -> bytes:
     return function_abi_to_4byte_selector(call.abi) + encode_args(get_abi_input_types(call.abi), list(call.args))
 
 
-def _raw_request(w3: Web3, method: str, params: list) -> Any:
-    """A JSON-RPC request without web3's result formatting (milliseconds per call on big payloads)."""
-    reply = w3.provider.make_request(method, params)
+def _result(reply: dict) -> Any:
     if "error" in reply:
         error = reply["error"]
         if isinstance(error, dict) and error.get("data") and "revert" in str(error.get("message", "")).lower():
@@ -190,10 +191,33 @@ def _raw_request(w3: Web3, method: str, params: list) -> Any:
     return reply["result"]
 
 
+def _raw_request(w3: Web3, method: str, params: list) -> Any:
+    """A JSON-RPC request without web3's result formatting (milliseconds per call on big payloads)."""
+    return _result(w3.provider.make_request(method, params))
+
+
+def batch_request(w3: Web3, requests: list[tuple[str, list]]) -> list[Any]:
+    """Several JSON-RPC requests in one HTTP round trip, so a remote node's latency is paid once;
+    the results in order, an error raised as by one request. A node that refuses batches gets
+    the requests one by one."""
+    replies = w3.provider.make_batch_request(requests)
+    if not isinstance(replies, list):
+        return [_raw_request(w3, method, params) for method, params in requests]
+    return [_result(reply) for reply in replies]
+
+
+def eth_call(call: ContractFunction | Call, block: str = "latest") -> tuple[str, list]:
+    """The JSON-RPC request for a view call, for `batch_request`; `decoded` reads its answer."""
+    return "eth_call", [{"to": call.address, "data": "0x" + calldata(call).hex()}, block]
+
+
+def decoded(call: ContractFunction | Call, raw: str) -> tuple:
+    return decode_result(get_abi_output_types(call.abi), bytes.fromhex(raw[2:]))
+
+
 def view(call: ContractFunction | Call, block: str = "latest") -> tuple:
     """Calls a view function through the same fast encoding; returns the decoded outputs."""
-    raw = _raw_request(call.w3, "eth_call", [{"to": call.address, "data": "0x" + calldata(call).hex()}, block])
-    return decode_result(get_abi_output_types(call.abi), bytes.fromhex(raw[2:]))
+    return decoded(call, _raw_request(call.w3, *eth_call(call, block)))
 
 
 def revert_message(exc: Exception) -> str:
@@ -243,13 +267,14 @@ class Sender:
         another program sent from it, or the chain was rewound)."""
         self._nonce = None
 
-    def fees(self) -> dict[str, int]:
-        block = rpc(lambda: self.w3.eth.get_block("latest"), self.where)
+    def fees(self, block: dict | None = None) -> dict[str, int]:
+        """Fees for a transaction now, from the latest block (given, or fetched)."""
+        block = block or rpc(lambda: _raw_request(self.w3, "eth_getBlockByNumber", ["latest", False]), self.where)
         base = block.get("baseFeePerGas")
         if base is None:
             return {"gasPrice": rpc(lambda: self.w3.eth.gas_price, self.where)}
         tip = rpc(lambda: self.w3.eth.max_priority_fee, self.where)
-        return {"maxFeePerGas": 2 * int(base) + int(tip), "maxPriorityFeePerGas": int(tip)}
+        return {"maxFeePerGas": 2 * int(base, 16) + int(tip), "maxPriorityFeePerGas": int(tip)}
 
     def estimate(self, call: ContractFunction) -> int:
         """Gas for `call`, or the registry's refusal in words (an `InputError`: nothing sent)."""

@@ -20,12 +20,13 @@ import tempfile
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 from web3.contract import Contract
 
-from .chain import EIP7825_TX_GAS_CAP, Call, Sender, Sent, rpc, view
+from .chain import EIP7825_TX_GAS_CAP, Call, Sender, Sent, batch_request, decoded, eth_call, rpc, view
 from .countries import COUNTRIES
 from .errors import ChainError, InputError
 from .model import (
@@ -123,12 +124,6 @@ def _decode(path: Path) -> str:
 def _records(path: Path, text: str) -> list[tuple[int, list[str]]]:
     """The non-empty CSV records with the line each starts on (a quoted cell may span lines).
     Stops, before a huge file fills memory, soon after `MAX_ROWS` records."""
-    if not _CSV_SPECIAL.search(text):
-        # Without quotes or carriage returns, a record is a line and a cell what lies between
-        # commas: the csv module's answer, in half its time.
-        lines = text.split("\n", MAX_ROWS + 2)
-        if len(lines) <= MAX_ROWS + 2:
-            return [(number, line.split(",")) for number, line in enumerate(lines, 1) if line]
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records: list[tuple[int, list[str]]] = []
     last = 0
@@ -144,7 +139,19 @@ def _records(path: Path, text: str) -> list[tuple[int, list[str]]]:
     return records
 
 
-_CSV_SPECIAL = re.compile(r'["\r\0]')
+def _plain_table(text: str) -> tuple[list[str], list[list[str]]] | None:
+    """The header and the columns of a file as mines export them: no quotes or blank lines, lines
+    ending in LF or CRLF, every line with as many cells as the header. Split in bulk, in half the
+    csv module's time; None for any other file (`_records` reads those)."""
+    text = text.replace("\r\n", "\n")
+    if any(special in text for special in '"\r\0'):
+        return None
+    lines = text.removesuffix("\n").split("\n", MAX_ROWS + 1)
+    header = lines[0].split(",")
+    if len(lines) < 2 or len(lines) > MAX_ROWS + 1 or set(map(str.count, lines, repeat(","))) != {len(header) - 1}:
+        return None
+    cells = ",".join(lines[1:]).split(",")
+    return header, [cells[i :: len(header)] for i in range(len(header))]
 
 
 def _too_many(path: Path, line: int) -> ProductionRunInvalid:
@@ -259,15 +266,12 @@ _ALL_CARATS = re.compile(r"(?:[0-9]{1,5}(?:\.[0-9]{1,2})?\n)*[0-9]{1,5}(?:\.[0-9
 _FORMULA_LINE = re.compile(r"^[=+@]", re.MULTILINE)
 
 
-def _bulk_rows(header: list[str], data: list[tuple[int, list[str]]], today: dt.date, seen: set[str]) -> list[StoneRow] | None:
+def _bulk_rows(header: list[str], lines: Sequence[int], columns: dict[str, Sequence[str]], today: dt.date, seen: set[str]) -> list[StoneRow] | None:
     """Rows checked column by column, with regular expressions over each column and one check per
     distinct mine, country, date and certificate: many thousands of stones in a few milliseconds.
     `seen` holds the stone IDs of the rows before; this chunk's are added. Returns None at the
     first doubt, and the file is then checked row by row (`_rows_one_by_one`), which names every
     problem."""
-    if not data or any(len(record) != len(header) for _, record in data):
-        return None
-    columns = dict(zip(header, zip(*(record for _, record in data))))
     ids = columns["stone_id"]
     joined = "\n".join(ids)
     if not _ALL_STONE_IDS.fullmatch(joined) or _FORMULA_LINE.search(joined):
@@ -295,12 +299,23 @@ def _bulk_rows(header: list[str], data: list[tuple[int, list[str]]], today: dt.d
                 return None
     if any(d.strip() for d in columns.get("description", ())):
         return None  # described stones take the careful path
-    kps = columns.get("kp_certificate", ("",) * len(data))
     seen |= unique
-    return [
-        StoneRow(line, sid, int.from_bytes(sid.encode().ljust(32, b"\0"), "big"), cc, checked["mine"][mine], checked["country"][code], checked["production_date"][day], checked["kp_certificate"][kp], None)  # type: ignore[arg-type]
-        for (line, _), sid, cc, mine, code, day, kp in zip(data, ids, centicarats, columns["mine"], columns["country"], columns["production_date"], kps)
-    ]
+    # map() over the columns: the rows are made in C, a third faster than a comprehension.
+    token_ids = map(int.from_bytes, map(bytes.ljust, map(str.encode, ids), repeat(32), repeat(b"\0")), repeat("big"))
+    return list(
+        map(
+            StoneRow,
+            lines,
+            ids,
+            token_ids,
+            centicarats,
+            map(checked["mine"].__getitem__, columns["mine"]),
+            map(checked["country"].__getitem__, columns["country"]),
+            map(checked["production_date"].__getitem__, columns["production_date"]),
+            map(checked["kp_certificate"].__getitem__, columns.get("kp_certificate", repeat(""))),
+            repeat(None),
+        )
+    )
 
 
 def _rows_one_by_one(path: Path, header: list[str], data: list[tuple[int, list[str]]], today: dt.date) -> list[StoneRow]:
@@ -337,17 +352,54 @@ def read_production_run(
     order, but not yet a promise that the rest of the file is sound."""
     today = today or dt.datetime.now(dt.timezone.utc).date()
     text = _decode(path)
-    records = _records(path, text)
-    problems: list[Problem] = []
-    first = records[0] if records else None
-    if first is None or not any(cell.strip() for cell in first[1]):
+    table = _plain_table(text)
+    records = [] if table else _records(path, text)
+    header = _header(path, table[0] if table else records[0][1] if records else [])
+    data: list[tuple[int, list[str]]] = []
+    if table:
+        lines: Sequence[int] = range(2, 2 + len(table[1][0]))
+        columns = dict(zip(header, table[1]))
+    else:
+        data = _stone_records(records)
+        lines = [line for line, _ in data]
+        columns = {} if any(len(record) != len(header) for _, record in data) else dict(zip(header, map(list, zip(*(r for _, r in data)))))
+    if not lines:
+        raise ProductionRunInvalid(path, [Problem(2, None, "no stones in the file: only a header row")])
+    if len(lines) > MAX_ROWS:
+        raise _too_many(path, lines[MAX_ROWS])
+    rows: list[StoneRow] = []
+    seen: set[str] = set()
+    for start in range(0, len(lines), ROWS_CHUNK):
+        end = start + ROWS_CHUNK
+        chunk = _bulk_rows(header, lines[start:end], {k: v[start:end] for k, v in columns.items()}, today, seen) if columns else None
+        if chunk is None:
+            data = data or _stone_records(_records(path, text))
+            rows = _rows_one_by_one(path, header, data, today)
+            if on_rows:
+                on_rows(rows[start:])
+            break
+        rows += chunk
+        if on_rows:
+            on_rows(chunk)
+    return rows
+
+
+def _stone_records(records: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
+    """The records after the header, without lines of nothing but spaces."""
+    return [(line, record) for line, record in records[1:] if len(record) > 1 or record[0].strip()]
+
+
+def _header(path: Path, cells: list[str]) -> list[str]:
+    """The header row's column names; raises `ProductionRunInvalid` if it is missing or wrong."""
+    if not any(cell.strip() for cell in cells):
         raise ProductionRunInvalid(path, [Problem(1, None, "the file is empty; expected a header row: " + ",".join(REQUIRED_COLUMNS))])
-    header = [cell.strip().lower() for cell in first[1]]
+    header = [cell.strip().lower() for cell in cells]
     allowed = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
     if not set(header) & set(REQUIRED_COLUMNS):
         raise ProductionRunInvalid(
             path, [Problem(1, None, "missing header row: the first line must name the columns " + ",".join(REQUIRED_COLUMNS))]
         )
+    problems: list[Problem] = []
     for name in header:
         if name not in allowed:
             problems.append(Problem(1, name or "(empty)", f"unknown column; the columns are {', '.join(allowed)}"))
@@ -358,25 +410,7 @@ def read_production_run(
             problems.append(Problem(1, name, "required column missing from the header"))
     if problems:
         raise ProductionRunInvalid(path, problems)
-
-    data = [(line, record) for line, record in records[1:] if len(record) > 1 or record[0].strip()]
-    if not data:
-        raise ProductionRunInvalid(path, [Problem(2, None, "no stones in the file: only a header row")])
-    if len(data) > MAX_ROWS:
-        raise _too_many(path, data[MAX_ROWS][0])
-    rows: list[StoneRow] = []
-    seen: set[str] = set()
-    for start in range(0, len(data), ROWS_CHUNK):
-        chunk = _bulk_rows(header, data[start : start + ROWS_CHUNK], today, seen)
-        if chunk is None:
-            rows = _rows_one_by_one(path, header, data, today)
-            if on_rows:
-                on_rows(rows[start:])
-            break
-        rows += chunk
-        if on_rows:
-            on_rows(chunk)
-    return rows
+    return header
 
 
 @dataclass
@@ -439,12 +473,11 @@ class Registrations:
         return new, found
 
 
-def check_against_chain(registrations: Registrations, path: Path, to: str, batch_size: int) -> Plan:
+def check_against_chain(registrations: Registrations, path: Path, to: str, batch_size: int, now: int) -> Plan:
     """Compares the file's rows, as asked about in `registrations`, with the chain: stones already
-    registered (same data: skipped; different data: a problem), KP certificates (known, valid,
-    exported by `to`, not over-drawn)."""
+    registered (same data: skipped; different data: a problem), KP certificates (known, valid at
+    block time `now`, exported by `to`, not over-drawn)."""
     registry = registrations.registry
-    w3 = registry.w3
     problems: list[Problem] = []
     already: list[StoneRow] = []
     new, found = registrations.answers()
@@ -476,7 +509,6 @@ def check_against_chain(registrations: Registrations, path: Path, to: str, batch
         else:
             already.append(row)
 
-    now = int(rpc(lambda: w3.eth.get_block("latest"))["timestamp"])
     needs: dict[str, list[StoneRow]] = {}
     for row in new:
         if row.kp_certificate:
@@ -598,17 +630,18 @@ def account_lock(sender: Sender) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _nonce_requests(address: str) -> list[tuple[str, list]]:
+    return [("eth_getTransactionCount", [address, "pending"]), ("eth_getTransactionCount", [address, "latest"])]
+
+
+def _unmined(pending: str, latest: str) -> int:
+    return int(pending, 16) - int(latest, 16)
+
+
 def wait_for_pending(sender: Sender, timeout: float = 120) -> int:
     """Waits until transactions this account sent earlier (say, by an interrupted run) are mined,
     so that the check against the chain sees them. Returns how many there were."""
-    w3 = sender.w3
-
-    def unmined() -> int:
-        return rpc(lambda: w3.eth.get_transaction_count(sender.address, "pending")) - rpc(
-            lambda: w3.eth.get_transaction_count(sender.address, "latest")
-        )
-
-    waiting = left = unmined()
+    waiting = left = _unmined(*rpc(lambda: batch_request(sender.w3, _nonce_requests(sender.address))))
     deadline = time.monotonic() + timeout
     while left > 0:
         if time.monotonic() > deadline:
@@ -617,8 +650,31 @@ def wait_for_pending(sender: Sender, timeout: float = 120) -> int:
                 "nothing was sent: wait for them to be mined, then run again"
             )
         time.sleep(0.5)
-        left = unmined()
+        left = _unmined(*rpc(lambda: batch_request(sender.w3, _nonce_requests(sender.address))))
     return max(waiting, 0)
+
+
+@dataclass
+class Opening:
+    """What a run needs from the chain before it sends anything."""
+
+    max_batch: int
+    roles: int
+    fees: dict[str, int]
+    now: int
+
+
+def _open(registry: Contract, sender: Sender) -> Opening:
+    """Reads the registry's MAX_BATCH, the sender's roles, its nonces and the latest block in one
+    round trip, then the fees; and waits for transactions an interrupted run left unmined, so
+    that the chain's answers about stones include them."""
+    limit, participant = Call(registry, "MAX_BATCH"), Call(registry, "participant", sender.address)
+    requests = [eth_call(limit), eth_call(participant), *_nonce_requests(sender.address), ("eth_getBlockByNumber", ["latest", False])]
+    max_batch, participant_view, pending, latest, block = rpc(lambda: batch_request(registry.w3, requests))
+    if _unmined(pending, latest) > 0:
+        wait_for_pending(sender)
+    fees = sender.fees(block)
+    return Opening(int(decoded(limit, max_batch)[0]), decoded(participant, participant_view)[0][0], fees, int(block["timestamp"], 16))
 
 
 @dataclass
@@ -683,15 +739,10 @@ def mint(
     with account_lock(sender), collector_paused():
         started = time.monotonic()
         to = to or sender.address
-        with ThreadPoolExecutor(max_workers=6, thread_name_prefix="chain") as pool:
-            # The chain answers these while the file is read.
-            limit = pool.submit(lambda: int(rpc(lambda: view(Call(registry, "MAX_BATCH"))[0])))
-            roles = pool.submit(lambda: rpc(lambda: view(Call(registry, "participant", sender.address))[0][0]))
-            fees = pool.submit(sender.fees)
-            # Transactions an interrupted run left unmined must be mined before the chain is asked
-            # which stones it has.
-            pending = pool.submit(wait_for_pending, sender)
-            registrations = Registrations(registry, pool, pending)
+        with ThreadPoolExecutor(max_workers=4, thread_name_prefix="chain") as pool:
+            # The chain answers while the file is read.
+            opening = pool.submit(_open, registry, sender)
+            registrations = Registrations(registry, pool, opening)
             guess: list[Future] = []  # gas, from estimates on the file's first stones
 
             def checked(chunk: list[StoneRow]) -> None:
@@ -700,18 +751,19 @@ def mint(
                 registrations.ask(chunk)
 
             rows = read_production_run(path, on_rows=checked)
-            size = limit.result() if batch_size is None else batch_size
-            if not 1 <= size <= limit.result():
-                raise InputError(f"--batch-size {size} must be between 1 and {limit.result()} (the registry's MAX_BATCH)")
-            if not roles.result() & ROLES["producer"]:
+            start = opening.result()
+            size = start.max_batch if batch_size is None else batch_size
+            if not 1 <= size <= start.max_batch:
+                raise InputError(f"--batch-size {size} must be between 1 and {start.max_batch} (the registry's MAX_BATCH)")
+            if not start.roles & ROLES["producer"]:
                 raise InputError(f"{sender.address} is not an accredited producer on this registry; nothing was sent")
-            plan = check_against_chain(registrations, path, to, size)
+            plan = check_against_chain(registrations, path, to, size, start.now)
             if on_plan:
                 on_plan(plan)
             calls = [register_call(registry, to, batch) for batch in plan.batches]
             if calls:
                 gas = _gas_for_plan(guess[0], rows[:2], plan, registry, sender, to)
-                hashes = sender.submit_all(calls, [gas(len(batch)) for batch in plan.batches], fees.result())
+                hashes = sender.submit_all(calls, [gas(len(batch)) for batch in plan.batches], start.fees)
         sent: list[Sent] = []
         if calls:
             for tx_hash, call, batch in zip(hashes, calls, plan.batches):
