@@ -150,7 +150,10 @@ def report(results: dict, rows: list[dict], info: dict) -> str:
         f"The batch mint's time ({r['throughput']['mint_seconds']:.3f} s for 10,000 stones, median of {len(r['throughput']['rounds'])} "
         f"rounds, each from the same chain state) includes {r['throughput']['check_seconds']:.3f} s of checking the whole file "
         "before anything is sent: parsing it and reading every stone's record from the chain, which the ceiling "
-        f"(the same {r['throughput']['transactions']} transactions, signed beforehand) does not do.",
+        f"(the same {r['throughput']['transactions']} transactions, signed beforehand) does not do. Both run with Python's "
+        "cycle collector paused. One round's ratio ranged from "
+        f"{min(x['ratio'] for x in r['throughput']['rounds']):.2f} to {max(x['ratio'] for x in r['throughput']['rounds']):.2f} "
+        "in this run: on a shared 2-core VM a single round says little, the median of many does.",
         "",
         f"Largest batch under EIP-7825's {EIP7825_TX_GAS_CAP:,}-gas cap with worst-case 32-character stone IDs: "
         f"**{r['largest_batch']['largest_batch_under_cap']} stones** (marginal {r['largest_batch']['marginal_gas_per_stone']:.0f} gas per stone). "
