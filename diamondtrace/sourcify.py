@@ -8,6 +8,8 @@ compiler and settings), and checked against the code on chain before anything is
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from .errors import ChainError, SetupError
 from .toolchain import PROJECT_ROOT, pinned_solc_version
 
 CONTRACTS = {"DiamondRegistry": "contracts/DiamondRegistry.sol", "DiamondRenderer": "contracts/DiamondRenderer.sol"}
+METADATA_CACHE = PROJECT_ROOT / "build" / "verification-metadata.json"
 
 
 def _project_sources() -> dict[str, dict[str, str]]:
@@ -48,20 +51,36 @@ def standard_input(outputs: list[str], file_outputs: list[str] | None = None) ->
 
 
 def compile_metadata() -> dict[str, dict]:
-    """Contract name -> {"metadata": str, "runtime": hex} for the deployed contracts."""
+    """Contract name -> {"metadata": str, "runtime": hex} for the deployed contracts. Compiling
+    takes the WebAssembly compiler half a minute, so the answer is kept in `METADATA_CACHE` under
+    a hash of the compiler input, the compiler version and package-lock.json (which pins the npm
+    sources solc reads), and reused while all three are the same."""
+    compiler_input = standard_input(["metadata", "evm.deployedBytecode.object"])
+    lock = (PROJECT_ROOT / "package-lock.json").read_text()
+    key = hashlib.sha256(json.dumps([compiler_input, str(pinned_solc_version()), lock], sort_keys=True).encode()).hexdigest()
     try:
-        output = solcx.compile_standard(
-            standard_input(["metadata", "evm.deployedBytecode.object"]), base_path=str(PROJECT_ROOT), allow_paths=[str(PROJECT_ROOT)], solc_version=pinned_solc_version()
-        )
+        cached = json.loads(METADATA_CACHE.read_text())
+        if cached.get("key") == key:
+            return cached["contracts"]
+    except (OSError, ValueError):
+        pass
+    try:
+        output = solcx.compile_standard(compiler_input, base_path=str(PROJECT_ROOT), allow_paths=[str(PROJECT_ROOT)], solc_version=pinned_solc_version())
     except solcx.exceptions.SolcNotInstalled:
         raise SetupError("the compiler bridge is not installed: run `make setup`") from None
-    return {
+    contracts = {
         name: {
             "metadata": output["contracts"][source][name]["metadata"],
             "runtime": output["contracts"][source][name]["evm"]["deployedBytecode"]["object"],
         }
         for name, source in CONTRACTS.items()
     }
+    with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+        METADATA_CACHE.parent.mkdir(exist_ok=True)
+        partial = METADATA_CACHE.with_suffix(".partial")
+        partial.write_text(json.dumps({"key": key, "contracts": contracts}))
+        partial.replace(METADATA_CACHE)
+    return contracts
 
 
 def _cbor_tail(code: bytes) -> bytes:
