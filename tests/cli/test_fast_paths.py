@@ -1,0 +1,86 @@
+"""The batch mint's fast paths give exactly what the general ones give: the bulk CSV reader what
+the csv module reads (rows, or the same problems), the direct ABI codec what eth-abi encodes."""
+
+import datetime as dt
+
+import pytest
+from faster_eth_abi import decode, encode
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from diamondtrace import mint
+from diamondtrace.chain import decode_result, encode_args
+
+HEADER = "stone_id,carat,mine,country,production_date"
+TODAY = dt.date(2026, 11, 25)
+ROW = st.tuples(
+    st.sampled_from(["BW-1", "BW-2", "BW-3", "=cmd", "", "BW 4"]),
+    st.sampled_from(["1.5", "0.25", "0", "x", "12.345"]),
+    st.sampled_from(["Jwaneng", "", " Orapa "]),
+    st.sampled_from(["BW", "ZZ", "bw"]),
+    st.sampled_from(["2026-11-20", "2030-01-01", "20-11-2026"]),
+).map(",".join)
+LINE = st.one_of(ROW, ROW.map(lambda r: r + ",extra"), ROW.map(lambda r: r.rsplit(",", 1)[0]), st.just(""), st.just("  "))
+
+
+def _read(path, bulk: bool):
+    try:
+        rows = mint.read_production_run(path, TODAY) if bulk else _without_bulk(path)
+        return [(r.line, r.stone_id, r.token_id, r.centicarats, r.mine, r.country, r.production_date, r.kp_certificate) for r in rows]
+    except mint.ProductionRunInvalid as exc:
+        return str(exc)
+
+
+def _without_bulk(path):
+    plain, mint._plain_table = mint._plain_table, lambda text: None
+    try:
+        return mint.read_production_run(path, TODAY)
+    finally:
+        mint._plain_table = plain
+
+
+@settings(max_examples=150, deadline=None)
+@given(lines=st.lists(LINE, min_size=1, max_size=8), newline=st.sampled_from(["\n", "\r\n"]), last=st.sampled_from(["", "\n", "\r\n"]))
+def test_the_bulk_reader_reads_what_the_csv_module_reads(tmp_path_factory, lines, newline, last):
+    path = tmp_path_factory.mktemp("runs") / "run.csv"
+    path.write_bytes((newline.join([HEADER, *lines]) + last).encode())
+    assert _read(path, bulk=True) == _read(path, bulk=False)
+
+
+def test_a_mine_export_takes_the_bulk_path(tmp_path):
+    text = HEADER + "\r\n" + "\r\n".join(f"BW-{i},1.{i % 100:02d},Jwaneng,BW,2026-11-20" for i in range(3000)) + "\r\n"
+    header, columns = mint._plain_table(text)
+    assert header == HEADER.split(",") and len(columns[0]) == 3000 and columns[0][-1] == "BW-2999"
+    path = tmp_path / "run.csv"
+    path.write_bytes(text.encode())
+    assert _read(path, bulk=True) == _read(path, bulk=False)
+
+
+STATIC = {
+    "address": st.binary(min_size=20, max_size=20).map(lambda b: "0x" + b.hex()),
+    "bytes32": st.binary(min_size=32, max_size=32),
+    "uint8": st.integers(0, 255),
+    "(address,bytes32,bytes2,uint32,uint8,bytes32)": st.tuples(
+        st.just("0x" + "11" * 20), st.binary(min_size=32, max_size=32), st.binary(min_size=2, max_size=2),
+        st.integers(0, 2**32 - 1), st.integers(0, 255), st.binary(min_size=32, max_size=32),
+    ),
+}
+ARRAY = st.sampled_from([8, 32, 64, 128, 256]).flatmap(lambda n: st.tuples(st.just(f"uint{n}[]"), st.lists(st.integers(0, 2**n - 1), max_size=12)))
+ARGUMENT = st.one_of(ARRAY, st.sampled_from(sorted(STATIC)).flatmap(lambda t: st.tuples(st.just(t), STATIC[t])))
+
+
+@settings(max_examples=300, deadline=None)
+@given(arguments=st.lists(ARGUMENT, min_size=1, max_size=5))
+def test_the_direct_codec_encodes_and_decodes_as_eth_abi_does(arguments):
+    types = [t for t, _ in arguments]
+    values = [v for _, v in arguments]
+    assert encode_args(types, values) == encode(types, values)
+    if all(t.endswith("[]") for t in types):
+        assert decode_result(types, encode(types, values)) == tuple(tuple(v) for v in values) == tuple(decode(types, encode(types, values)))
+
+
+def test_the_direct_codec_refuses_what_eth_abi_refuses():
+    with pytest.raises(ValueError):
+        encode_args(["uint32[]"], [[2**32]])
+    with pytest.raises(Exception, match="[Pp]adding"):
+        decode_result(["uint32[]"], encode(["uint256[]"], [[2**40]]))
