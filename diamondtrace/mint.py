@@ -641,7 +641,10 @@ def _unmined(pending: str, latest: str) -> int:
 def wait_for_pending(sender: Sender, timeout: float = 120) -> int:
     """Waits until transactions this account sent earlier (say, by an interrupted run) are mined,
     so that the check against the chain sees them. Returns how many there were."""
-    waiting = left = _unmined(*rpc(lambda: batch_request(sender.w3, _nonce_requests(sender.address))))
+    def unmined() -> int:
+        return _unmined(*rpc(lambda: batch_request(sender.w3, _nonce_requests(sender.address))))
+
+    waiting = left = unmined()
     deadline = time.monotonic() + timeout
     while left > 0:
         if time.monotonic() > deadline:
@@ -650,7 +653,7 @@ def wait_for_pending(sender: Sender, timeout: float = 120) -> int:
                 "nothing was sent: wait for them to be mined, then run again"
             )
         time.sleep(0.5)
-        left = _unmined(*rpc(lambda: batch_request(sender.w3, _nonce_requests(sender.address))))
+        left = unmined()
     return max(waiting, 0)
 
 
