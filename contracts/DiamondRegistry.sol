@@ -6,25 +6,32 @@ import {SafeTransferLib} from "solady/utils/SafeTransferLib.sol";
 import {SSTORE2} from "solady/utils/SSTORE2.sol";
 
 import {IDiamondRenderer} from "../interfaces/IDiamondRenderer.sol";
+import {IGradingBook} from "../interfaces/IGradingBook.sol";
 import {RegistryBase} from "./registry/RegistryBase.sol";
 import {Custody} from "./registry/Custody.sol";
-import {ParticipantAux} from "./libraries/ParticipantAux.sol";
+import {AccountAux} from "./libraries/AccountAux.sol";
 import {Ascii32} from "./libraries/Ascii32.sol";
+import {Countries} from "./libraries/Countries.sol";
 import {StoneRecord} from "./libraries/StoneRecord.sol";
 
-/// @title DiamondRegistry: an open, immutable registry of diamonds from mine to consumer
-/// @notice One ERC-721 token per stone, its id the producer's stone ID. Producers register their
-/// mine output in batches, KP authorities record certificates, participants move stones with a
-/// custody record for every change of holder, manufacturers split rough into polished stones,
-/// labs grade them, holders flag theft or loss. Not upgradeable: no one, including its admin,
-/// can rewrite a record once it is made.
+/// @title DiamondRegistry: an open, immutable registry of diamonds from mine to consumer (v2)
+/// @notice One ERC-721 token per stone, its id the stone ID. Producers register their mine output
+/// in batches under their prefix, KP authorities record certificates, participants move stones
+/// with a custody record for every change of holder, manufacturers split rough into polished
+/// stones or enter pre-registry stones with a declared origin, labs grade the stones they hold,
+/// holders (or the admin, on a report) flag theft or loss. Not upgradeable: no one, including its
+/// admin, can rewrite a record once it is made.
 contract DiamondRegistry is Custody {
+    using AccountAux for uint224;
+
+    /// @notice The most children one split accepts: with 32-character IDs the largest split stays
+    /// under EIP-7825's 16,777,216-gas cap (measured in `make bench`).
+    uint256 public constant MAX_SPLIT = 450;
+
     IDiamondRenderer private immutable _renderer;
 
-    mapping(uint256 => GradingReport[]) private _reports;
-    mapping(address => mapping(bytes32 => bool)) private _reportIssued;
     /// @dev A split rough stone's split batch, where its children are listed.
-    mapping(uint256 => uint32) private _splitBatchOf;
+    mapping(uint256 parentId => uint32) private _splitBatchOf;
 
     /// @param admin the account that accredits participants, pauses and clears flags; it hands the
     /// role over in two steps (`transferOwnership`, then `acceptOwnership` by the new admin)
@@ -38,43 +45,91 @@ contract DiamondRegistry is Custody {
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc IDiamondRegistry
-    function register(BatchInput calldata input, uint256[] calldata tokenIds, uint32[] calldata centicarats)
-        external
-        whenNotPaused
-        returns (uint32 batchId)
-    {
-        _requireBatchShape(tokenIds, centicarats);
-        _requireRole(msg.sender, ParticipantAux.PRODUCER);
-        _requireAccredited(input.to);
-        _requireCountry(input.country);
+    function register(
+        BatchInput calldata input,
+        uint256[] calldata tokenIds,
+        uint32[] calldata centicarats,
+        string[] calldata descriptions
+    ) external whenNotPaused returns (uint32 batchId) {
+        _requireBatchShape(tokenIds, centicarats, descriptions, MAX_BATCH);
+        uint224 producer = _requireRole(msg.sender, AccountAux.PRODUCER);
+        // Origin is the producer's own accredited country, and the stones stay in it.
+        uint256 country = producer.country();
+        if (Countries.position(input.country) != country) {
+            revert OriginCountryMismatch(input.country, Countries.code(country));
+        }
+        uint224 recipient = input.to == msg.sender ? producer : _getAux(input.to);
+        if (recipient.roles() == 0) revert NotAccredited(input.to);
+        if (recipient.country() != country) revert RecipientCountryMismatch(input.to, input.country);
         if (!Ascii32.isText(input.mine)) revert InvalidMine(input.mine);
         if (uint256(input.productionDay) * 1 days > block.timestamp) revert ProductionDayInFuture(input.productionDay);
 
         BatchRecord storage b;
-        (batchId, b) = _newBatch(input.kind);
+        (batchId, b) = _newBatch(Origin.Mine);
         b.productionDay = input.productionDay;
         b.country = input.country;
+        b.labGrown = input.labGrown;
         b.mine = input.mine;
-        uint64 total = _mintStones(input.to, batchId, tokenIds, centicarats);
+        // Laboratory-grown rough is outside the Kimberley Process: it has no jurisdiction to leave.
+        uint96 base = StoneRecord.fresh(batchId, input.labGrown ? 0 : country, true, recipient.rjcCurrent(), block.number);
+        uint64 total = _mintStones(input.to, base, tokenIds, centicarats);
         _totals.centicarats += total;
-
-        if (input.certificate != bytes32(0)) {
-            if (input.kind != Kind.Rough) revert NotRough(tokenIds[0]);
-            (uint32 index, CertificateRecord storage c) = _usableCertificate(input.certificate);
-            if (c.exporter != input.to) revert CertificateMismatch(input.certificate, input.to, c.importer);
-            _draw(c, total);
-            b.certificate = index;
+        if (input.certificate != 0) {
+            // Only a certificate's exporter draws from it, for stones it keeps to export.
+            if (input.to != msg.sender) revert CertificateMismatch(input.certificate, msg.sender, input.to);
+            if (input.labGrown) revert NotRough(tokenIds[0]);
+            b.certificate = _kp.drawForBatch(input.country, input.certificate, msg.sender, batchId, total);
         }
-        emit BatchRegistered(batchId, msg.sender, input.certificate, input, tokenIds.length, total);
+        _describe(tokenIds, descriptions, msg.sender);
+        emit BatchRegistered(
+            batchId,
+            msg.sender,
+            Origin.Mine,
+            input.to,
+            input.mine,
+            input.country,
+            input.productionDay,
+            input.labGrown,
+            b.certificate,
+            tokenIds.length,
+            total
+        );
     }
 
     /// @inheritdoc IDiamondRegistry
-    function describe(uint256[] calldata tokenIds, string[] calldata descriptions) external {
+    function declare(
+        DeclarationInput calldata input,
+        uint256[] calldata tokenIds,
+        uint32[] calldata centicarats,
+        string[] calldata descriptions
+    ) external whenNotPaused returns (uint32 batchId) {
+        _requireBatchShape(tokenIds, centicarats, descriptions, MAX_BATCH);
+        uint224 manufacturer = _requireRole(msg.sender, AccountAux.MANUFACTURER);
+        if (input.country != 0 && Countries.position(input.country) == 0) revert InvalidCountry(input.country);
+        if (!Ascii32.isText(input.mine)) revert InvalidMine(input.mine);
+
+        BatchRecord storage b;
+        (batchId, b) = _newBatch(Origin.Declared);
+        b.country = input.country;
+        b.labGrown = input.labGrown;
+        b.mine = input.mine;
+        uint96 base = StoneRecord.fresh(batchId, 0, true, manufacturer.rjcCurrent(), block.number);
+        uint64 total = _mintStones(msg.sender, base, tokenIds, centicarats);
+        _totals.centicarats += total;
+        _describe(tokenIds, descriptions, msg.sender);
+        emit BatchRegistered(
+            batchId, msg.sender, Origin.Declared, msg.sender, input.mine, input.country, 0, input.labGrown, 0,
+            tokenIds.length, total
+        );
+    }
+
+    /// @inheritdoc IDiamondRegistry
+    function describe(uint256[] calldata tokenIds, string[] calldata descriptions) external whenNotPaused {
         if (descriptions.length != tokenIds.length) revert LengthMismatch(tokenIds.length, descriptions.length);
         for (uint256 i; i < tokenIds.length; ++i) {
             if (_ownerOf(tokenIds[i]) != msg.sender) revert NotHolder(msg.sender, tokenIds[i]);
-            emit StoneDescribed(tokenIds[i], msg.sender, descriptions[i]);
         }
+        _describe(tokenIds, descriptions, msg.sender);
     }
 
     /// @inheritdoc IDiamondRegistry
@@ -96,8 +151,7 @@ contract DiamondRegistry is Custody {
             }
         }
         // Cut the arrays to the stones found: only ever shortens them.
-        /// @solidity memory-safe-assembly
-        assembly {
+        assembly ("memory-safe") {
             mstore(found, n)
             mstore(batches, n)
             mstore(centicarats, n)
@@ -114,13 +168,14 @@ contract DiamondRegistry is Custody {
         BatchRecord storage b = _batches[batchId];
         return Batch({
             registrant: b.registrant,
-            registeredAt: b.registeredAt,
+            registeredBlock: b.registeredBlock,
             productionDay: b.productionDay,
             country: b.country,
-            kind: b.kind,
+            origin: b.origin,
+            labGrown: b.labGrown,
             mine: b.mine,
-            certificate: _certificateNumber(b.certificate),
-            parent: b.lineage == address(0) ? 0 : _parentOfBatch(b)
+            certificate: b.certificate,
+            parent: b.lineage == address(0) ? 0 : _lineageWord(b.lineage, 0)
         });
     }
 
@@ -141,48 +196,59 @@ contract DiamondRegistry is Custody {
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc IDiamondRegistry
-    function split(uint256 parentId, uint256[] calldata childIds, uint32[] calldata centicarats)
-        external
-        whenNotPaused
-        returns (uint32 batchId)
-    {
-        _requireBatchShape(childIds, centicarats);
-        _requireRole(msg.sender, ParticipantAux.MANUFACTURER);
+    function split(
+        uint256 parentId,
+        uint256[] calldata childIds,
+        uint32[] calldata centicarats,
+        string[] calldata descriptions
+    ) external whenNotPaused returns (uint32 batchId) {
+        _requireBatchShape(childIds, centicarats, descriptions, MAX_SPLIT);
+        uint224 manufacturer = _requireRole(msg.sender, AccountAux.MANUFACTURER);
         if (_ownerOf(parentId) != msg.sender) revert NotHolder(msg.sender, parentId);
-        StoneRecord.Record memory parent = _record(parentId);
+        uint96 parent = _getExtraData(parentId);
         _requireActive(parentId, parent);
-        if (_kindOf(parent) != Kind.Rough) revert NotRough(parentId);
+        if (StoneRecord.status(parent) != Status.InTrade) revert NotInTrade(parentId);
+        BatchRecord storage origin = _batches[StoneRecord.batch(parent)];
+        if (origin.origin != Origin.Mine) revert NotRough(parentId);
 
         BatchRecord storage b;
-        (batchId, b) = _newBatch(Kind.Polished);
-        uint64 total = _mintStones(msg.sender, batchId, childIds, centicarats);
-        if (total > parent.centicarats) revert ChildrenOutweighParent(parentId, parent.centicarats, total);
-        b.lineage = SSTORE2.write(abi.encodePacked(parentId, childIds));
+        (batchId, b) = _newBatch(Origin.Split);
+        b.labGrown = origin.labGrown;
+        // The children carry the parent's assurances, and the manufacturer's holding of the parent.
+        bool rjc = StoneRecord.rjc(parent)
+            && _rjcHeldSince(msg.sender, manufacturer, StoneRecord.lastRecordBlock(parent));
+        uint96 base = StoneRecord.fresh(batchId, 0, StoneRecord.warranted(parent), rjc, block.number);
+        uint64 total = _mintStones(msg.sender, base, childIds, centicarats);
+        if (total > StoneRecord.centicarats(parent)) {
+            revert ChildrenOutweighParent(parentId, StoneRecord.centicarats(parent), total);
+        }
+        // The parent's last record sits in the manufacturer's chain; its value now anchors the
+        // parent's history for good, whatever the manufacturer receives later.
+        uint256 anchor = (uint256(manufacturer.chain()) << 32) | manufacturer.lastBlock();
+        b.lineage = SSTORE2.write(abi.encodePacked(parentId, anchor, childIds));
         _splitBatchOf[parentId] = batchId;
-
-        parent.status = Status.Split;
-        _storeRecord(parentId, parent);
+        _setExtraData(parentId, StoneRecord.withStatus(parent, Status.Split));
+        _describe(childIds, descriptions, msg.sender);
         emit StoneSplit(parentId, batchId, msg.sender, childIds);
         emit MetadataUpdate(parentId);
     }
 
     /// @inheritdoc IDiamondRegistry
     function parentOf(uint256 tokenId) public view returns (uint256) {
-        BatchRecord storage b = _batches[_record(tokenId).batch];
-        return b.lineage == address(0) ? 0 : _parentOfBatch(b);
+        address lineage = _batches[StoneRecord.batch(_word(tokenId))].lineage;
+        return lineage == address(0) ? 0 : _lineageWord(lineage, 0);
     }
 
     /// @inheritdoc IDiamondRegistry
     function childrenOf(uint256 tokenId) external view returns (uint256[] memory children) {
-        _record(tokenId);
+        _word(tokenId);
         uint32 splitBatch = _splitBatchOf[tokenId];
         if (splitBatch == 0) return children;
-        bytes memory ids = SSTORE2.read(_batches[splitBatch].lineage, 32);
+        bytes memory ids = SSTORE2.read(_batches[splitBatch].lineage, 64);
         children = new uint256[](ids.length / 32);
         for (uint256 i; i < children.length; ++i) {
             uint256 id;
-            /// @solidity memory-safe-assembly
-            assembly {
+            assembly ("memory-safe") {
                 id := mload(add(add(ids, 0x20), mul(i, 0x20)))
             }
             children[i] = id;
@@ -202,11 +268,20 @@ contract DiamondRegistry is Custody {
         }
     }
 
-    function _parentOfBatch(BatchRecord storage b) internal view override returns (uint256 parent) {
-        bytes memory head = SSTORE2.read(b.lineage, 0, 32);
-        /// @solidity memory-safe-assembly
-        assembly {
-            parent := mload(add(head, 0x20))
+    /// @inheritdoc IDiamondRegistry
+    function splitAnchor(uint256 parentId) external view returns (uint128 chain, uint32 lastBlock) {
+        _word(parentId);
+        uint32 splitBatch = _splitBatchOf[parentId];
+        if (splitBatch == 0) return (0, 0);
+        uint256 anchor = _lineageWord(_batches[splitBatch].lineage, 32);
+        return (uint128(anchor >> 32), uint32(anchor));
+    }
+
+    /// @dev The 32-byte word at `offset` of a split's lineage blob.
+    function _lineageWord(address lineage, uint256 offset) private view returns (uint256 word) {
+        bytes memory head = SSTORE2.read(lineage, offset, offset + 32);
+        assembly ("memory-safe") {
+            word := mload(add(head, 0x20))
         }
     }
 
@@ -215,25 +290,13 @@ contract DiamondRegistry is Custody {
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc IDiamondRegistry
-    function grade(uint256 tokenId, GradingInput calldata report) external whenNotPaused {
-        _requireRole(msg.sender, ParticipantAux.LAB);
-        StoneRecord.Record memory r = _record(tokenId);
-        if (r.status == Status.Split) revert StoneRetired(tokenId);
-        if (
-            report.centicarats == 0 || !Ascii32.isText(report.reportNumber) || !Ascii32.isText(report.colour)
-                || !Ascii32.isText(report.clarity) || !Ascii32.isText(report.cut)
-        ) revert InvalidReport(report.reportNumber);
-        if (_reportIssued[msg.sender][report.reportNumber]) revert ReportExists(msg.sender, report.reportNumber);
-        _reportIssued[msg.sender][report.reportNumber] = true;
-        _reports[tokenId].push(GradingReport({report: report, lab: msg.sender, issuedAt: uint40(block.timestamp)}));
-        emit StoneGraded(tokenId, msg.sender, report.reportNumber, report);
+    function grade(uint256 tokenId, IGradingBook.GradingInput calldata report) external whenNotPaused {
+        _requireRole(msg.sender, AccountAux.LAB);
+        // Only the lab the stone was sent to grades it: no third party relabels someone's stone.
+        if (_ownerOf(tokenId) != msg.sender) revert NotHolder(msg.sender, tokenId);
+        if (StoneRecord.status(_getExtraData(tokenId)) == Status.Split) revert StoneRetired(tokenId);
+        _grading.record(tokenId, msg.sender, report);
         emit MetadataUpdate(tokenId);
-    }
-
-    /// @inheritdoc IDiamondRegistry
-    function gradingReports(uint256 tokenId) external view returns (GradingReport[] memory) {
-        _record(tokenId);
-        return _reports[tokenId];
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -241,25 +304,29 @@ contract DiamondRegistry is Custody {
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc IDiamondRegistry
-    function flag(uint256 tokenId, Flag reason) external {
+    function flag(uint256 tokenId, Flag reason, bytes32 document) external {
         if (reason == Flag.None) revert InvalidFlag();
-        if (_ownerOf(tokenId) != msg.sender) revert NotHolder(msg.sender, tokenId);
-        StoneRecord.Record memory r = _record(tokenId);
-        if (r.status == Status.Split) revert StoneRetired(tokenId);
-        if (r.flag != Flag.None) revert AlreadyFlagged(tokenId, r.flag);
-        r.flag = reason;
-        _storeRecord(tokenId, r);
-        emit StoneFlagged(tokenId, msg.sender, reason);
+        if (_ownerOf(tokenId) != msg.sender) {
+            // The admin reports a stone whose thief holds the key; only on a document.
+            if (msg.sender != owner()) revert NotHolder(msg.sender, tokenId);
+            if (document == 0) revert DocumentRequired();
+        }
+        uint96 word = _word(tokenId);
+        if (StoneRecord.status(word) == Status.Split) revert StoneRetired(tokenId);
+        Flag current = StoneRecord.flag(word);
+        if (current != Flag.None) revert AlreadyFlagged(tokenId, uint8(current));
+        _setExtraData(tokenId, StoneRecord.withFlag(word, reason));
+        emit StoneFlagged(tokenId, msg.sender, reason, document);
         emit MetadataUpdate(tokenId);
     }
 
     /// @inheritdoc IDiamondRegistry
-    function clearFlag(uint256 tokenId) external onlyOwner {
-        StoneRecord.Record memory r = _record(tokenId);
-        if (r.flag == Flag.None) revert NotFlagged(tokenId);
-        r.flag = Flag.None;
-        _storeRecord(tokenId, r);
-        emit FlagCleared(tokenId, msg.sender);
+    function clearFlag(uint256 tokenId, bytes32 document) external onlyOwner {
+        uint96 word = _word(tokenId);
+        if (StoneRecord.flag(word) == Flag.None) revert NotFlagged(tokenId);
+        if (document == 0) revert DocumentRequired();
+        _setExtraData(tokenId, StoneRecord.withFlag(word, Flag.None));
+        emit FlagCleared(tokenId, msg.sender, document);
         emit MetadataUpdate(tokenId);
     }
 
@@ -284,23 +351,28 @@ contract DiamondRegistry is Custody {
 
     /// @inheritdoc IDiamondRegistry
     function stone(uint256 tokenId) external view returns (Stone memory s) {
-        StoneRecord.Record memory r = _record(tokenId);
-        GradingReport[] storage reports = _reports[tokenId];
+        uint96 word = _word(tokenId);
+        StoneRecord.Record memory r = StoneRecord.unpack(word);
+        BatchRecord storage b = _batches[r.batch];
         s.tokenId = tokenId;
         s.stoneId = Ascii32.toString(bytes32(tokenId));
         s.holder = _ownerOf(tokenId);
         s.centicarats = r.centicarats;
-        s.kind = _kindOf(r);
+        s.kind = b.origin == Origin.Mine ? Kind.Rough : Kind.Polished;
+        s.origin = b.origin;
         s.status = r.status;
         s.flag = r.flag;
         s.batch = r.batch;
-        s.custodyCount = r.custodyCount;
-        s.commitment = r.commitment;
-        s.lastAction = r.lastAction;
-        s.certificate = _certificateNumber(_certificateOf(tokenId, r));
+        s.jurisdiction = Countries.code(r.jurisdiction);
+        s.warranted = r.warranted;
+        s.rjcCertified = r.rjc;
+        s.hasRecords = r.hasRecords;
+        s.lastRecordBlock = r.lastRecordBlock;
+        s.certificate = _certificateOf(tokenId);
         s.parent = parentOf(tokenId);
-        s.gradingCount = reports.length;
-        s.labGrown = reports.length != 0 && reports[reports.length - 1].report.labGrown;
+        bool foundLabGrown;
+        (s.gradingCount, foundLabGrown) = _grading.current(tokenId);
+        s.labGrown = b.labGrown || foundLabGrown;
     }
 
     /// @inheritdoc IDiamondRegistry
@@ -326,7 +398,17 @@ contract DiamondRegistry is Custody {
     /// @notice The stone's metadata as a `data:application/json;base64,` URI with an on-chain SVG
     /// image, rendered by {renderer} from this registry's records.
     function tokenURI(uint256 tokenId) public view override returns (string memory) {
-        _record(tokenId);
+        _word(tokenId);
         return _renderer.tokenURI(this, tokenId);
+    }
+
+    /// @dev The KP certificate in force for a stone: its latest crossing's, else its batch's,
+    /// else (for a polished stone) its parent's.
+    function _certificateOf(uint256 tokenId) private view returns (uint32 id) {
+        id = _kp.crossingCertificate(tokenId);
+        if (id != 0) return id;
+        BatchRecord storage b = _batches[StoneRecord.batch(_getExtraData(tokenId))];
+        if (b.lineage == address(0)) return b.certificate;
+        return _certificateOf(_lineageWord(b.lineage, 0));
     }
 }

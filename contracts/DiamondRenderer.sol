@@ -6,13 +6,16 @@ import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 
 import {IDiamondRegistry} from "../interfaces/IDiamondRegistry.sol";
 import {IDiamondRenderer} from "../interfaces/IDiamondRenderer.sol";
+import {IGradingBook} from "../interfaces/IGradingBook.sol";
 import {Ascii32} from "./libraries/Ascii32.sol";
 
 /// @title DiamondRenderer: a stone's ERC-721 metadata, built on chain from the registry's records
 /// @notice Returns a `data:application/json;base64,` URI in the conventions Etherscan, Blockscout
 /// and OpenSea render: `name`, `description`, an `image` that is an SVG card (itself a `data:`
-/// URI, so no server is needed) and `attributes` as `trait_type`/`value` pairs. A stone graded
-/// laboratory-grown says so in its name, description, card and attributes.
+/// URI, so no server is needed) and `attributes` as `trait_type`/`value` pairs. The card and the
+/// attributes state the three assurances plainly (Kimberley Process, WDC System of Warranties,
+/// RJC); a laboratory-grown stone says so in its name, description, card and attributes, and a
+/// stone entered with a declared origin says that its origin is declared, not traced.
 contract DiamondRenderer is IDiamondRenderer {
     using Strings for uint256;
 
@@ -20,15 +23,19 @@ contract DiamondRenderer is IDiamondRenderer {
     struct View {
         IDiamondRegistry.Stone stone;
         IDiamondRegistry.Batch origin;
-        IDiamondRegistry.GradingReport[] reports;
         string stoneId;
         string carat;
         string status;
         string kind;
         string mine;
+        string country;
+        string provenance;
         string grading;
         string finding;
         string certificate;
+        string kp;
+        string sow;
+        string rjc;
     }
 
     /// @inheritdoc IDiamondRenderer
@@ -51,29 +58,38 @@ contract DiamondRenderer is IDiamondRenderer {
     function _gather(IDiamondRegistry registry, uint256 tokenId) private view returns (View memory v) {
         v.stone = registry.stone(tokenId);
         v.origin = registry.batch(registry.stone(registry.rootOf(tokenId)).batch);
-        v.reports = registry.gradingReports(tokenId);
         v.stoneId = v.stone.stoneId;
         v.carat = _carat(v.stone.centicarats);
         v.kind = v.stone.kind == IDiamondRegistry.Kind.Rough ? "Rough" : "Polished";
         v.status = _status(v.stone);
         v.mine = Ascii32.toString(v.origin.mine);
-        v.certificate = v.stone.certificate == bytes32(0) ? "None" : Ascii32.toString(v.stone.certificate);
-        if (v.reports.length == 0) {
-            v.grading = "Not graded";
-            v.finding = "Not graded";
-        } else {
-            IDiamondRegistry.GradingInput memory r = v.reports[v.reports.length - 1].report;
+        v.country = v.origin.country == bytes2(0) ? "unknown" : Ascii32.toString(bytes32(v.origin.country));
+        bool declared = v.origin.origin == IDiamondRegistry.Origin.Declared;
+        v.provenance = declared ? "Origin declared, not traced from the mine" : "Traced from the mine";
+        v.certificate = v.stone.certificate == 0
+            ? "None"
+            : Ascii32.toString(registry.certificates().certificate(v.stone.certificate).declared.number);
+        if (v.stone.labGrown) v.kp = "Not applicable (laboratory-grown)";
+        else if (declared) v.kp = "Not traced (origin declared)";
+        else v.kp = "Every border crossing certified";
+        v.sow = v.stone.warranted ? "Every sale warranted" : "A sale without the warranty";
+        v.rjc = v.stone.rjcCertified ? "Every holder certified" : "A holder not certified";
+        v.grading = "Not graded";
+        v.finding = v.stone.labGrown ? "Laboratory-grown" : "Not graded";
+        if (v.stone.gradingCount != 0) {
+            IGradingBook.GradingInput memory r =
+                registry.grading().gradingReports(tokenId, v.stone.gradingCount - 1, 1)[0].report;
             v.grading = string.concat(
-                    Ascii32.toString(r.colour),
-                    " / ",
-                    Ascii32.toString(r.clarity),
-                    " / ",
-                    Ascii32.toString(r.cut),
-                    " (report ",
-                    Ascii32.toString(r.reportNumber),
-                    ")"
-                );
-            v.finding = r.labGrown ? "Laboratory-grown" : "Natural";
+                Ascii32.toString(r.colour),
+                " / ",
+                Ascii32.toString(r.clarity),
+                " / ",
+                Ascii32.toString(r.cut),
+                " (report ",
+                Ascii32.toString(r.reportNumber),
+                ")"
+            );
+            if (!v.stone.labGrown) v.finding = "Natural";
         }
     }
 
@@ -92,14 +108,20 @@ contract DiamondRenderer is IDiamondRenderer {
             " diamond from the ",
             v.mine,
             " mine, ",
-            Ascii32.toString(bytes32(v.origin.country)),
-            ", recorded on the DiamondTrace registry with ",
-            uint256(v.stone.custodyCount).toString(),
-            " custody records. Status: ",
+            v.country,
+            ", recorded on the DiamondTrace registry. ",
+            v.provenance,
+            ". Kimberley Process: ",
+            v.kp,
+            ". System of Warranties: ",
+            v.sow,
+            ". RJC: ",
+            v.rjc,
+            ". Status: ",
             v.status,
             "."
         );
-        if (v.stone.labGrown) what = string.concat("LABORATORY-GROWN: a grading lab found this stone laboratory-grown. ", what);
+        if (v.stone.labGrown) what = string.concat("LABORATORY-GROWN: this stone is laboratory-grown. ", what);
         return _json(what);
     }
 
@@ -114,22 +136,28 @@ contract DiamondRenderer is IDiamondRenderer {
             ",",
             _trait("Status", v.status),
             ",",
+            _trait("Origin", v.provenance),
+            ",",
             _trait("Mine", v.mine),
             ",",
-            _trait("Country of origin", Ascii32.toString(bytes32(v.origin.country))),
-            ",",
-            _trait("KP certificate", v.certificate),
+            _trait("Country of origin", v.country),
             ","
         );
         attrs = string.concat(
             attrs,
+            _trait("KP certificate", v.certificate),
+            ",",
+            _trait("Kimberley Process", v.kp),
+            ",",
+            _trait("System of Warranties", v.sow),
+            ",",
+            _trait("RJC", v.rjc),
+            ",",
             _trait("Grading", v.grading),
             ",",
             _trait("Natural or lab-grown", v.finding),
             ",",
-            _number("Custody records", uint256(v.stone.custodyCount).toString()),
-            ",",
-            _trait("Parent stone", v.stone.parent == 0 ? "None (registered at source)" : Ascii32.toString(bytes32(v.stone.parent))),
+            _trait("Parent stone", v.stone.parent == 0 ? "None" : Ascii32.toString(bytes32(v.stone.parent))),
             "]"
         );
         return attrs;
@@ -147,17 +175,21 @@ contract DiamondRenderer is IDiamondRenderer {
         }
         return string.concat(
             '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 360 480" width="360" height="480">',
-            "<style>text{font-family:Helvetica,Arial,sans-serif;text-anchor:middle;fill:#1b2a3a}.w{fill:#fff;font-weight:bold;font-size:16px}.b{font-size:22px;font-weight:bold}.s{font-size:14px}</style>",
+            "<style>text{font-family:Helvetica,Arial,sans-serif;text-anchor:middle;fill:#1b2a3a}.w{fill:#fff;font-weight:bold;font-size:16px}.b{font-size:22px;font-weight:bold}.s{font-size:13px}</style>",
             '<rect width="360" height="480" rx="16" fill="#f4f7fb"/>',
-            '<polygon points="180,70 250,120 180,230 110,120" fill="#cfe8ff" stroke="#1b2a3a" stroke-width="3"/>',
-            '<polyline points="110,120 250,120" fill="none" stroke="#1b2a3a" stroke-width="2"/>',
-            '<text x="180" y="280" class="b">', _xml(v.stoneId), "</text>",
+            '<polygon points="180,52 236,92 180,180 124,92" fill="#cfe8ff" stroke="#1b2a3a" stroke-width="3"/>',
+            '<polyline points="124,92 236,92" fill="none" stroke="#1b2a3a" stroke-width="2"/>',
+            '<text x="180" y="222" class="b">', _xml(v.stoneId), "</text>",
             string.concat(
-                '<text x="180" y="312" class="s">', v.carat, " ct ", v.kind, " - ", v.status, "</text>",
-                '<text x="180" y="338" class="s">', _xml(v.mine), ", ", Ascii32.toString(bytes32(v.origin.country)), "</text>",
-                '<text x="180" y="364" class="s">KP: ', _xml(v.certificate), "</text>",
-                '<text x="180" y="390" class="s">', v.finding, "</text>",
-                '<text x="180" y="416" class="s">Custody records: ', uint256(v.stone.custodyCount).toString(), "</text>"
+                '<text x="180" y="250" class="s">', v.carat, " ct ", v.kind, " - ", v.status, "</text>",
+                '<text x="180" y="272" class="s">', _xml(v.mine), ", ", v.country, "</text>",
+                '<text x="180" y="294" class="s">', v.provenance, "</text>",
+                '<text x="180" y="316" class="s">', v.finding, "</text>"
+            ),
+            string.concat(
+                '<text x="180" y="346" class="s">KP: ', v.kp, " (", _xml(v.certificate), ")</text>",
+                '<text x="180" y="368" class="s">System of Warranties: ', v.sow, "</text>",
+                '<text x="180" y="390" class="s">RJC: ', v.rjc, "</text>"
             ),
             banner,
             "</svg>"

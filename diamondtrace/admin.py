@@ -33,13 +33,17 @@ def compiler_settings() -> dict[str, Any]:
 
 
 def deploy(chain: Chain, sender: Sender) -> Deployment:
-    """Deploys the renderer and the registry, with the sender as admin."""
+    """Deploys the renderer and the registry (which deploys its KP and grading books), with the
+    sender as admin."""
     renderer, renderer_tx = sender.deploy("DiamondRenderer")
     registry, registry_tx = sender.deploy("DiamondRegistry", sender.address, renderer)
+    contract = registry_contract(chain.w3, registry)
     return Deployment(
         chain_id=chain.chain_id,
         registry=registry,
         renderer=renderer,
+        certificates=contract.functions.certificates().call(),
+        grading=contract.functions.grading().call(),
         deployer=sender.address,
         block=renderer_tx.block,
         transactions={"DiamondRenderer": renderer_tx.hash, "DiamondRegistry": registry_tx.hash},

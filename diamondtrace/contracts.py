@@ -20,7 +20,7 @@ from .toolchain import PROJECT_ROOT
 
 BUILD_DIR = PROJECT_ROOT / "build" / "contracts"
 DEPLOYMENTS_DIR = PROJECT_ROOT / "deployments"
-ARTIFACTS = ("DiamondRegistry", "DiamondRenderer")
+ARTIFACTS = ("DiamondRegistry", "KimberleyCertificates", "GradingBook", "DiamondRenderer")
 
 
 @lru_cache(maxsize=None)
@@ -38,6 +38,18 @@ def abi(name: str) -> list[dict[str, Any]]:
 
 def registry_contract(w3: Web3, address: str) -> Contract:
     return w3.eth.contract(address=Web3.to_checksum_address(address), abi=abi("DiamondRegistry"))
+
+
+def certificates_contract(registry: Contract) -> Contract:
+    """The registry's book of KP certificates."""
+    address = registry.functions.certificates().call()
+    return registry.w3.eth.contract(address=address, abi=abi("KimberleyCertificates"))
+
+
+def grading_contract(registry: Contract) -> Contract:
+    """The registry's book of grading reports."""
+    address = registry.functions.grading().call()
+    return registry.w3.eth.contract(address=address, abi=abi("GradingBook"))
 
 
 @lru_cache(maxsize=None)
@@ -60,7 +72,7 @@ def error_notices() -> dict[str, str]:
         text = " ".join(d.get("notice") or d.get("details", "") for d in docs).strip()
         if text:
             notices[signature.split("(")[0]] = text
-    source = (PROJECT_ROOT / "interfaces" / "IDiamondRegistry.sol").read_text()
+    source = (PROJECT_ROOT / "interfaces" / "IDiamondTraceErrors.sol").read_text()
     for match in re.finditer(r"((?:[ \t]*///.*\n)+)[ \t]*error (\w+)\(", source):
         lines = [line.strip().removeprefix("///").strip() for line in match.group(1).splitlines()]
         notices[match.group(2)] = " ".join(lines).removeprefix("@notice").strip()
@@ -74,6 +86,8 @@ class Deployment:
     chain_id: int
     registry: str
     renderer: str
+    certificates: str
+    grading: str
     deployer: str
     block: int
     transactions: dict[str, str]

@@ -1,22 +1,37 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-/// @title IDiamondRegistry: the public face of the DiamondTrace registry
-/// @notice Every diamond is one ERC-721 token whose id is the producer's stone ID (1..32 printable
-/// ASCII characters, left-aligned and zero-padded in 32 bytes). The registry keeps each stone's
-/// origin, weight, Kimberley Process (KP) certificate, lineage (rough to polished), grading reports
-/// and a custody history that anyone can rebuild from events and check against on-chain state.
-/// @dev Weights are in centicarats (0.01 ct). Countries are ISO 3166-1 alpha-2 codes as two
-/// upper-case ASCII bytes (`"BW"`). Days are days since 1970-01-01 (UTC). Times are unix seconds.
-interface IDiamondRegistry {
+import {IDiamondTraceErrors} from "./IDiamondTraceErrors.sol";
+import {IGradingBook} from "./IGradingBook.sol";
+import {IKimberleyCertificates} from "./IKimberleyCertificates.sol";
+
+/// @title IDiamondRegistry: the public face of the DiamondTrace registry (v2)
+/// @notice Every diamond is one ERC-721 token whose id is its stone ID (1..32 printable ASCII
+/// characters, left-aligned and zero-padded in 32 bytes), which starts with its registrant's
+/// prefix. The registry keeps each stone's origin, weight, jurisdiction and Kimberley Process (KP)
+/// certificates, lineage (rough to polished), grading reports, the WDC System of Warranties and
+/// RJC certification along its path, and a custody history that anyone can rebuild from events and
+/// check, at 128-bit strength, against on-chain state.
+/// @dev Weights are in centicarats (0.01 ct). Countries are assigned ISO 3166-1 alpha-2 codes as
+/// two upper-case ASCII bytes (`"BW"`). Days are days since 1970-01-01 (UTC). Times are unix seconds.
+interface IDiamondRegistry is IDiamondTraceErrors {
     /*//////////////////////////////////////////////////////////////
                                   TYPES
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice Whether a stone is rough (as mined) or polished (cut from a rough stone).
+    /// @notice Whether a stone is rough (as mined) or polished (cut, or entered polished).
     enum Kind {
         Rough,
         Polished
+    }
+
+    /// @notice How a stone entered the registry: registered by its producer at the mine, cut from
+    /// a registered rough stone, or entered by a manufacturer with a declared origin (a stone made
+    /// before the registry: its origin is declared, not traced from the mine).
+    enum Origin {
+        Mine,
+        Split,
+        Declared
     }
 
     /// @notice Where a stone stands: in the trade (moves only between accredited participants),
@@ -27,7 +42,7 @@ interface IDiamondRegistry {
         Split
     }
 
-    /// @notice A holder's report that a stone is stolen or lost; a flagged stone cannot move.
+    /// @notice A report that a stone is stolen or lost; a flagged stone cannot move.
     enum Flag {
         None,
         Stolen,
@@ -35,7 +50,8 @@ interface IDiamondRegistry {
     }
 
     /// @notice What a custody record says happened. `Transfer` is a plain ERC-721 transfer that
-    /// named no action.
+    /// named no action; `Recovery` is the admin's move of a revoked participant's stone to its
+    /// named successor.
     enum Action {
         Transfer,
         Sale,
@@ -45,169 +61,154 @@ interface IDiamondRegistry {
         Manufacturing,
         Grading,
         RetailSale,
-        Return
+        Return,
+        Recovery
     }
 
-    /// @notice What a producer declares once for a whole batch of its mine output.
-    /// @param to the accredited participant that receives the stones (usually the producer itself)
+    /// @notice What a producer declares once for a batch of its mine output.
+    /// @param to the participant that receives the stones: the producer itself or a participant
+    /// accredited in the same country (with a certificate: the producer itself, its exporter)
     /// @param mine the mine's name, 1..32 characters of printable ASCII
-    /// @param country the country of origin
+    /// @param country the country of origin: the producer's own accredited country
     /// @param productionDay the day the stones were recovered; never in the future
-    /// @param kind rough or polished
-    /// @param certificate the KP certificate the stones ship under, or zero for none yet
+    /// @param labGrown the stones are laboratory-grown rough (outside the Kimberley Process)
+    /// @param certificate the number of the producer's own KP export certificate the stones ship
+    /// under, drawn now, or zero
     struct BatchInput {
         address to;
         bytes32 mine;
         bytes2 country;
         uint24 productionDay;
-        Kind kind;
+        bool labGrown;
         bytes32 certificate;
     }
 
-    /// @notice A registration batch: a producer's registration, or a manufacturer's split.
-    /// @param registrant the producer (or, for a split, the manufacturer)
-    /// @param registeredAt block time of the registration
-    /// @param productionDay see {BatchInput}; zero for a split
-    /// @param country the country of origin; zero for a split (children inherit their root's)
-    /// @param kind rough or polished
-    /// @param mine the mine; zero for a split
-    /// @param certificate the KP certificate named at registration, or zero
+    /// @notice What a manufacturer declares for a batch of polished stones that predate the registry.
+    /// @param mine the declared mine, or a description such as "Unknown" (1..32 printable ASCII)
+    /// @param country the declared country of origin, or zero if unknown
+    /// @param labGrown the stones are laboratory-grown
+    struct DeclarationInput {
+        bytes32 mine;
+        bytes2 country;
+        bool labGrown;
+    }
+
+    /// @notice A registration batch: a producer's registration, a split, or a declared-origin entry.
+    /// @param registrant the producer, the manufacturer that split, or the manufacturer that declared
+    /// @param registeredBlock the block of the registration
+    /// @param productionDay the day of recovery at the mine; zero for other origins
+    /// @param country the country of origin (declared, for a declared-origin entry); zero for a split
+    /// @param origin how the stones entered the registry
+    /// @param labGrown the producer (or declaring manufacturer) registered them as laboratory-grown
+    /// @param mine the mine (declared, for a declared-origin entry); zero for a split
+    /// @param certificate the KP certificate id the batch was registered under, or zero
     /// @param parent for a split, the rough stone that was cut; zero otherwise
     struct Batch {
         address registrant;
-        uint40 registeredAt;
+        uint40 registeredBlock;
         uint24 productionDay;
         bytes2 country;
-        Kind kind;
-        bytes32 mine;
-        bytes32 certificate;
-        uint256 parent;
-    }
-
-    /// @notice A Kimberley Process certificate as a KP authority records it.
-    /// @param number the certificate's unique number (it carries the exporting country's code)
-    /// @param exporting the exporting country
-    /// @param importing the importing country
-    /// @param exporter the accredited participant that exports
-    /// @param importer the accredited participant that imports
-    /// @param issuedAt the date of issue
-    /// @param expiresAt the date of expiry; the certificate cannot be attached or used after it
-    /// @param centicarats the declared carat weight; stones attached can never weigh more in total
-    /// @param valueUsd the declared value in US dollars
-    /// @param parcels the number of parcels in the shipment
-    /// @param document keccak-256 of the certificate document (the document stays off chain)
-    struct CertificateInput {
-        bytes32 number;
-        bytes2 exporting;
-        bytes2 importing;
-        address exporter;
-        address importer;
-        uint40 issuedAt;
-        uint40 expiresAt;
-        uint64 centicarats;
-        uint64 valueUsd;
-        uint32 parcels;
-        bytes32 document;
-    }
-
-    /// @notice A recorded KP certificate: the input plus who recorded it and how much is drawn.
-    struct Certificate {
-        CertificateInput declared;
-        address authority;
-        uint40 recordedAt;
-        uint64 drawnCenticarats;
-    }
-
-    /// @notice A laboratory's grading report as the lab submits it.
-    /// @param reportNumber the lab's report number, unique per lab
-    /// @param centicarats the graded weight
-    /// @param colour e.g. "D" .. "Z" or "Fancy Yellow"
-    /// @param clarity e.g. "FL", "IF", "VVS1" .. "I3"
-    /// @param cut e.g. "Excellent" .. "Poor"
-    /// @param labGrown true when the lab found the stone laboratory-grown
-    /// @param document keccak-256 of the report document
-    struct GradingInput {
-        bytes32 reportNumber;
-        uint32 centicarats;
-        bytes8 colour;
-        bytes8 clarity;
-        bytes16 cut;
+        Origin origin;
         bool labGrown;
-        bytes32 document;
-    }
-
-    /// @notice A recorded grading report. Newer reports supersede older ones; none is ever erased.
-    struct GradingReport {
-        GradingInput report;
-        address lab;
-        uint40 issuedAt;
+        bytes32 mine;
+        uint32 certificate;
+        uint256 parent;
     }
 
     /// @notice A holder's EIP-712 authorization to move a stone, submitted by anyone.
     /// @param tokenId the stone
+    /// @param holder the signer, who must hold the stone when the authorization is used
     /// @param to the recipient
     /// @param action the custody action to record
     /// @param document keccak-256 of the invoice or other document, or zero
-    /// @param certificate the KP certificate for a cross-border move of a rough stone, or zero
+    /// @param certificate the KP certificate number for a cross-border move of a rough stone, or zero
+    /// @param warranty the invoice carries the WDC System of Warranties statement
     /// @param nonce the holder's current nonce ({nonces}); each authorization is single-use
+    /// @param lastRecordBlock the stone's `lastRecordBlock` when signed: once the stone has moved
+    /// again the authorization is void, so it cannot revive when the stone comes back
     /// @param deadline the last block time at which the authorization may be used
     struct CustodyAuthorization {
         uint256 tokenId;
+        address holder;
         address to;
         Action action;
         bytes32 document;
         bytes32 certificate;
+        bool warranty;
         uint256 nonce;
+        uint256 lastRecordBlock;
         uint256 deadline;
     }
 
-    /// @notice An accredited participant (roles zero: not, or no longer, accredited).
+    /// @notice A participant's RJC Code of Practices certification as the admin recorded it.
+    /// @param certificate the RJC certificate id (printable ASCII), or zero if never certified
+    /// @param expiresAt the end of its validity; zero when withdrawn
+    /// @param sinceBlock the block since which the participant has been certified without a gap
+    /// @param current whether it is valid now
+    struct RjcCertification {
+        bytes32 certificate;
+        uint40 expiresAt;
+        uint32 sinceBlock;
+        bool current;
+    }
+
+    /// @notice A participant (roles zero: not, or no longer, accredited).
+    /// @param prefix the stone-ID prefix its registrations and splits carry, or zero
+    /// @param successor for a revoked participant, who may receive its stones by recovery
+    /// @param nonce the nonce its next custody authorization must carry
     struct Participant {
         uint8 roles;
         bytes2 country;
         string name;
+        bytes32 prefix;
+        address successor;
+        uint64 nonce;
+        RjcCertification rjc;
     }
 
     /// @notice Everything the registry knows about a stone, in one read.
-    /// @param stoneId the producer's stone ID
-    /// @param holder the current holder
-    /// @param custodyCount how many custody records (changes of holder) the stone has
-    /// @param commitment the custody commitment after the last record (20 bits; see {custodyState})
-    /// @param certificate the KP certificate the stone (or, for polished stones, its rough
-    /// ancestor) is attached to, or zero
+    /// @param jurisdiction for a natural rough stone, the country it lies in (it leaves only under
+    /// a KP certificate); zero for stones outside the Kimberley Process
+    /// @param warranted every sale, export, import and retail sale (and plain transfer) in the
+    /// trade since the stone entered the registry carried the WDC System of Warranties statement
+    /// @param rjcCertified every holder in the trade was RJC-certified throughout its holding
+    /// @param hasRecords the stone has at least one custody record
+    /// @param lastRecordBlock the block of its latest custody record (its registration if none)
+    /// @param certificate the KP certificate id in force: its latest crossing's, else its
+    /// batch's, else (for a polished stone) its rough ancestor's; zero if none
     /// @param parent the rough stone a polished stone was cut from, or zero
-    /// @param labGrown whether the newest grading report found the stone laboratory-grown
-    /// @param gradingCount how many grading reports the stone has
+    /// @param labGrown registered as laboratory-grown, or so found by the report in force
     struct Stone {
         uint256 tokenId;
         string stoneId;
         address holder;
         uint32 centicarats;
         Kind kind;
+        Origin origin;
         Status status;
         Flag flag;
         uint32 batch;
-        uint16 custodyCount;
-        uint24 commitment;
-        Action lastAction;
-        bytes32 certificate;
+        bytes2 jurisdiction;
+        bool warranted;
+        bool rjcCertified;
+        bool hasRecords;
+        uint32 lastRecordBlock;
+        uint32 certificate;
         uint256 parent;
         bool labGrown;
         uint256 gradingCount;
     }
 
     /// @notice Registry-wide counts for an explorer's front page.
-    /// @param stones tokens ever registered or split off
-    /// @param centicarats weight registered at source (splits are not counted twice)
+    /// @param stones tokens ever registered, split off or declared
+    /// @param centicarats weight registered at the mine or declared (splits are not counted twice)
     /// @param participants currently accredited participants
-    /// @param batches registration batches and splits
-    /// @param certificates KP certificates recorded
+    /// @param batches registration batches, splits and declarations
     struct Totals {
         uint64 stones;
         uint64 centicarats;
         uint32 participants;
         uint32 batches;
-        uint32 certificates;
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -217,216 +218,133 @@ interface IDiamondRegistry {
     /// @notice `account` was accredited (or its profile updated) with `roles` in `country`.
     event ParticipantAccredited(address indexed account, uint8 roles, bytes2 country, string name);
 
-    /// @notice `account` lost its accreditation; stones it holds in the trade cannot move.
-    event ParticipantRevoked(address indexed account);
+    /// @notice `account` lost its accreditation; the admin may recover its stones in the trade to `successor`.
+    event ParticipantRevoked(address indexed account, address indexed successor);
 
-    /// @notice KP certificate `number` was recorded by a KP authority.
-    event CertificateRecorded(
-        bytes32 indexed number,
-        address indexed exporter,
-        address indexed importer,
-        bytes2 exporting,
-        bytes2 importing,
-        uint64 centicarats,
-        uint40 expiresAt,
-        address authority
-    );
+    /// @notice `account` holds stone-ID prefix `prefix` for life.
+    event PrefixAssigned(address indexed account, bytes32 prefix);
 
-    /// @notice Stone `tokenId` was attached to certificate `number`, drawing `centicarats` from it.
-    event CertificateDrawn(bytes32 indexed number, uint256 indexed tokenId, uint32 centicarats, uint64 drawnTotal);
+    /// @notice The admin recorded `account`'s RJC certification `certificate`, valid until
+    /// `expiresAt` (zero: withdrawn), continuous since block `sinceBlock`.
+    event RjcCertified(address indexed account, bytes32 certificate, uint40 expiresAt, uint32 sinceBlock);
 
-    /// @notice Batch `batch` of `stones` stones weighing `centicarats` in all was registered by
-    /// `producer` as declared in `input`. Each stone also has its ERC-721 `Transfer` from the zero
+    /// @notice Batch `batch` of `stones` stones weighing `centicarats` in all entered the registry
+    /// by `registrant` into `to`'s custody. Each stone also has its ERC-721 `Transfer` from the zero
     /// address, in the same transaction.
     event BatchRegistered(
         uint32 indexed batch,
-        address indexed producer,
-        bytes32 indexed certificate,
-        BatchInput input,
+        address indexed registrant,
+        Origin indexed origin,
+        address to,
+        bytes32 mine,
+        bytes2 country,
+        uint24 productionDay,
+        bool labGrown,
+        uint32 certificate,
         uint256 stones,
         uint64 centicarats
     );
 
-    /// @notice A custody record: stone `tokenId` passed from `from` to `to`. `commitment` is the
-    /// stone's custody commitment after this record, chained from the one before (zero at
-    /// registration): `uint256(keccak256(abi.encode(previous, tokenId, from, to, action, document,
-    /// certificate, block.timestamp))) & 0xfffff`. Records are numbered 1, 2, ... in log order.
+    /// @notice A custody record: stone `tokenId` passed from `from` to `to`.
+    /// `chains` is `fromChain << 128 | toChainBefore`: the sender's and the recipient's custody
+    /// chains (see {accountChain}) just before this record. `record` packs, from bit 0: action (8),
+    /// warranty (8), KP certificate id (32), block time (40), the stone's previous record block
+    /// (32), the sender's last absorbed block (32), the recipient's previous absorbed block (32).
+    /// The record's hash, `keccak256(abi.encode(tokenId, from, to, document, chains, record))`, is
+    /// absorbed into the recipient's chain: `toChainAfter = uint128(uint256(keccak256(abi.encode(
+    /// toChainBefore, recordHash))))`. See {custodyAnchor} for how a history is checked.
     event CustodyTransferred(
-        uint256 indexed tokenId,
-        address indexed from,
-        address indexed to,
-        Action action,
-        bytes32 document,
-        bytes32 certificate,
-        uint24 commitment
+        uint256 indexed tokenId, address indexed to, address from, bytes32 document, uint256 chains, uint256 record
     );
 
     /// @notice Rough stone `parent` was split by `manufacturer` into `children` (registration batch `batch`).
     event StoneSplit(uint256 indexed parent, uint32 indexed batch, address indexed manufacturer, uint256[] children);
 
-    /// @notice Lab `lab` graded stone `tokenId` with report `reportNumber`.
-    event StoneGraded(uint256 indexed tokenId, address indexed lab, bytes32 indexed reportNumber, GradingInput report);
+    /// @notice `by` (its holder, or the admin on the report `document`) flagged stone `tokenId` stolen or lost.
+    event StoneFlagged(uint256 indexed tokenId, address indexed by, Flag flag, bytes32 document);
 
-    /// @notice The holder `by` flagged stone `tokenId` stolen or lost.
-    event StoneFlagged(uint256 indexed tokenId, address indexed by, Flag flag);
-
-    /// @notice An admin (`by`) cleared the stolen or lost flag of stone `tokenId`.
-    event FlagCleared(uint256 indexed tokenId, address indexed by);
+    /// @notice The admin (`by`) cleared the stolen or lost flag of stone `tokenId` on `document`.
+    event FlagCleared(uint256 indexed tokenId, address indexed by, bytes32 document);
 
     /// @notice ERC-4906: the metadata (`tokenURI`) of `_tokenId` changed.
     event MetadataUpdate(uint256 _tokenId);
 
-    /// @notice A free-text description of stone `tokenId` from its holder (kept in the log, not in storage).
+    /// @notice `by` described stone `tokenId` (kept in the log only). The registrant's description
+    /// is given at registration; later ones are their authors' words, shown as such.
     event StoneDescribed(uint256 indexed tokenId, address indexed by, string description);
-
-    /*//////////////////////////////////////////////////////////////
-                                  ERRORS
-    //////////////////////////////////////////////////////////////*/
-
-    /// @notice The registry cannot be left without an admin.
-    error AdminRequired();
-    /// @notice `account` lacks participant role `role`.
-    error MissingRole(address account, uint8 role);
-    /// @notice `account` is not an accredited participant.
-    error NotAccredited(address account);
-    /// @notice `roles` is empty or has bits that are not roles.
-    error InvalidRoles(uint8 roles);
-    /// @notice `country` is not two upper-case letters.
-    error InvalidCountry(bytes2 country);
-    /// @notice An address that must be set is zero.
-    error ZeroAddress();
-    /// @notice A batch must hold at least one stone.
-    error EmptyBatch();
-    /// @notice A batch of `size` stones exceeds `max`, the most that fit one transaction under the
-    /// EIP-7825 cap of 16,777,216 gas; nothing was registered.
-    error BatchTooLarge(uint256 size, uint256 max);
-    /// @notice Parallel arrays of different lengths.
-    error LengthMismatch(uint256 expected, uint256 actual);
-    /// @notice Stone `tokenId` is already registered.
-    error StoneAlreadyRegistered(uint256 tokenId);
-    /// @notice Stone `tokenId` does not exist.
-    error UnknownStone(uint256 tokenId);
-    /// @notice `centicarats` is zero or above the registry's maximum.
-    error InvalidWeight(uint256 tokenId, uint256 centicarats);
-    /// @notice `productionDay` is after today.
-    error ProductionDayInFuture(uint24 productionDay);
-    /// @notice The mine name is not 1..32 characters of printable ASCII.
-    error InvalidMine(bytes32 mine);
-    /// @notice Certificate `number` is already recorded.
-    error CertificateExists(bytes32 number);
-    /// @notice Certificate `number` was never recorded.
-    error UnknownCertificate(bytes32 number);
-    /// @notice A certificate field is malformed (number not 1..32 printable ASCII characters, zero
-    /// weight or parcels, expiry not after issue).
-    error InvalidCertificate(bytes32 number);
-    /// @notice `authority` may only record certificates for exports from its own country.
-    error NotExportingAuthority(address authority, bytes2 exporting);
-    /// @notice Certificate `number` is expired, or not yet issued, at the current block time.
-    error CertificateNotValid(bytes32 number, uint40 issuedAt, uint40 expiresAt);
-    /// @notice Drawing `requested` centicarats would exceed certificate `number`'s declared weight.
-    error CertificateOverdrawn(bytes32 number, uint64 declared, uint64 drawn, uint64 requested);
-    /// @notice Certificate `number` does not cover a move from `from` to `to` (parties or countries differ).
-    error CertificateMismatch(bytes32 number, address from, address to);
-    /// @notice Rough stone `tokenId` crosses from `fromCountry` to `toCountry` without a KP certificate.
-    error CrossBorderWithoutCertificate(uint256 tokenId, bytes2 fromCountry, bytes2 toCountry);
-    /// @notice Stone `tokenId` is not rough.
-    error NotRough(uint256 tokenId);
-    /// @notice Stone `tokenId` was split and is retired; it can never move or change again.
-    error StoneRetired(uint256 tokenId);
-    /// @notice Stone `tokenId` is flagged stolen or lost and cannot move until an admin clears it.
-    error StoneIsFlagged(uint256 tokenId, Flag flag);
-    /// @notice A stone in the trade may only go to an accredited participant, or be retail-sold by a retailer.
-    error RecipientNotAccredited(address to);
-    /// @notice A stone in the trade may only move from an accredited holder.
-    error HolderNotAccredited(address from);
-    /// @notice A custody record needs a change of holder.
-    error NoChangeOfHolder(uint256 tokenId);
-    /// @notice `account` does not hold stone `tokenId`.
-    error NotHolder(address account, uint256 tokenId);
-    /// @notice The children would weigh `children` centicarats, more than the parent's `parent`.
-    error ChildrenOutweighParent(uint256 parentId, uint64 parent, uint64 children);
-    /// @notice `lab` already issued report `reportNumber`.
-    error ReportExists(address lab, bytes32 reportNumber);
-    /// @notice A grading report needs a weight, and a number, colour, clarity and cut in printable ASCII.
-    error InvalidReport(bytes32 reportNumber);
-    /// @notice Stone `tokenId` is already flagged.
-    error AlreadyFlagged(uint256 tokenId, Flag flag);
-    /// @notice Stone `tokenId` is not flagged.
-    error NotFlagged(uint256 tokenId);
-    /// @notice The flag must be `Stolen` or `Lost`.
-    error InvalidFlag();
-    /// @notice The authorization's deadline has passed.
-    error AuthorizationExpired(uint256 deadline);
-    /// @notice The authorization's nonce is not the holder's current nonce (used, or out of order).
-    error InvalidNonce(address holder, uint256 expected, uint256 given);
-    /// @notice The signature is not the holder's for this authorization, registry and chain.
-    error InvalidSignature(address holder);
-    /// @notice Stone `tokenId` has the most custody records the registry can count (65,535).
-    error CustodyHistoryFull(uint256 tokenId);
-    /// @notice The stone ID (as its token id) is not 1..32 printable ASCII characters without spaces.
-    error InvalidStoneId(uint256 tokenId);
 
     /*//////////////////////////////////////////////////////////////
                                PARTICIPANTS
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice Accredits `account` with `roles` (a bit set of the role constants) in `country`,
-    /// or replaces its profile. Admin only.
-    function accredit(address account, uint8 roles, bytes2 country, string calldata displayName) external;
+    /// @notice Accredits `account` with `roles` (a bit set of the role constants) in `country`, or
+    /// replaces its roles and name. An address's country never changes. `prefix`, if not zero,
+    /// gives the account its stone-ID prefix for life (no prefix may be the start of another).
+    /// Admin only.
+    function accredit(address account, uint8 roles, bytes2 country, string calldata displayName, bytes32 prefix)
+        external;
 
-    /// @notice Withdraws `account`'s accreditation. Admin only.
-    function revoke(address account) external;
+    /// @notice Withdraws `account`'s accreditation, naming the `successor` (or zero) its stones in
+    /// the trade may be recovered to. Admin only.
+    function revoke(address account, address successor) external;
 
-    /// @notice The participant profile of `account` (roles zero when not accredited).
+    /// @notice Records `account`'s RJC certification `certificate`, valid until `expiresAt`; an
+    /// `expiresAt` in the past withdraws it. Admin only.
+    function certifyRjc(address account, bytes32 certificate, uint40 expiresAt) external;
+
+    /// @notice The participant profile of `account`.
     function participant(address account) external view returns (Participant memory);
-
-    /*//////////////////////////////////////////////////////////////
-                             KP CERTIFICATES
-    //////////////////////////////////////////////////////////////*/
-
-    /// @notice Records a KP certificate. Caller: a KP_AUTHORITY of the exporting country.
-    function recordCertificate(CertificateInput calldata input) external;
-
-    /// @notice Attaches the caller's rough stones `tokenIds` to certificate `number`, drawing their
-    /// weight from it. Caller: the holder of every stone, and the certificate's exporter.
-    function attachCertificate(bytes32 number, uint256[] calldata tokenIds) external;
-
-    /// @notice KP certificate `number`; reverts with `UnknownCertificate` if it was never recorded.
-    function certificate(bytes32 number) external view returns (Certificate memory);
 
     /*//////////////////////////////////////////////////////////////
                                REGISTRATION
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice Registers a batch of stones from the caller's mine output. Caller: a PRODUCER.
-    /// Reverts before any work with `BatchTooLarge` if more than {MAX_BATCH} stones are given.
-    /// @param input what the stones share (recipient, mine, country, production day, kind, certificate)
-    /// @param tokenIds the stones' token ids (their stone IDs; see {tokenIdOf})
+    /// @notice Registers a batch of rough stones from the caller's mine output. Caller: a PRODUCER
+    /// with a prefix, in the batch's country of origin. Reverts before any work with
+    /// `BatchTooLarge` if more than {MAX_BATCH} stones are given.
+    /// @param tokenIds the stones' token ids (their stone IDs; see {tokenIdOf}), each with the caller's prefix
     /// @param centicarats each stone's weight, in the same order
+    /// @param descriptions the producer's description of each stone, or an empty list
     /// @return batchId the new batch's number
-    function register(BatchInput calldata input, uint256[] calldata tokenIds, uint32[] calldata centicarats)
-        external
-        returns (uint32 batchId);
+    function register(
+        BatchInput calldata input,
+        uint256[] calldata tokenIds,
+        uint32[] calldata centicarats,
+        string[] calldata descriptions
+    ) external returns (uint32 batchId);
 
-    /// @notice Records free-text descriptions of stones the caller holds (in events only).
+    /// @notice Enters polished stones made before the registry, into the caller's custody, marked
+    /// "origin declared, not traced from the mine". Caller: a MANUFACTURER with a prefix.
+    function declare(
+        DeclarationInput calldata input,
+        uint256[] calldata tokenIds,
+        uint32[] calldata centicarats,
+        string[] calldata descriptions
+    ) external returns (uint32 batchId);
+
+    /// @notice Records the caller's free-text descriptions of stones it holds (in events only),
+    /// attributed to the caller; at most {MAX_DESCRIPTION} bytes each.
     function describe(uint256[] calldata tokenIds, string[] calldata descriptions) external;
 
     /// @notice Which of `tokenIds` are registered, in one call, so a client can check a whole
     /// production run before sending anything. The answer lists only the stones found (a fresh
     /// run's is empty): each one's position in `tokenIds`, its batch and its weight.
-    /// @return found positions in `tokenIds` of the registered stones, ascending
-    /// @return batches each found stone's batch
-    /// @return centicarats each found stone's weight
     function registrations(uint256[] calldata tokenIds)
         external
         view
         returns (uint256[] memory found, uint32[] memory batches, uint32[] memory centicarats);
 
-    /// @notice The most stones one {register} or {split} call accepts.
+    /// @notice The most stones one {register} or {declare} call accepts.
     function MAX_BATCH() external view returns (uint256);
+
+    /// @notice The most children one {split} accepts (each costs more than a registration).
+    function MAX_SPLIT() external view returns (uint256);
 
     /// @notice The heaviest stone the registry can record, in centicarats.
     function MAX_CENTICARATS() external view returns (uint256);
+
+    /// @notice The longest description the registry accepts, in bytes.
+    function MAX_DESCRIPTION() external view returns (uint256);
 
     /// @notice Registration batch `batchId`.
     function batch(uint32 batchId) external view returns (Batch memory);
@@ -442,16 +360,27 @@ interface IDiamondRegistry {
     //////////////////////////////////////////////////////////////*/
 
     /// @notice Moves stone `tokenId` from its holder to `to` and records the custody change with
-    /// its `action`, `document` hash and, for a cross-border move of a rough stone, KP
-    /// `certificate`. The caller must be the holder or approved, as for `transferFrom`; like
-    /// `transferFrom`, it does not call `onERC721Received`.
-    function custodyTransfer(address to, uint256 tokenId, Action action, bytes32 document, bytes32 certificateNumber)
-        external;
+    /// its `action`, `document` hash, `warranty` (the invoice carries the WDC System of Warranties
+    /// statement) and, for a rough stone crossing a border, its KP `certificateNumber` (of the
+    /// country the stone lies in). The caller must be the holder or approved, as for
+    /// `transferFrom`; like `transferFrom`, it does not call `onERC721Received`.
+    function transferCustody(
+        address to,
+        uint256 tokenId,
+        Action action,
+        bytes32 document,
+        bytes32 certificateNumber,
+        bool warranty
+    ) external;
 
     /// @notice Executes a holder's signed {CustodyAuthorization}; anyone may submit it and pay.
-    /// Every rule of {custodyTransfer} applies. Contract wallets sign through ERC-1271.
-    function custodyTransferWithAuthorization(CustodyAuthorization calldata authorization, bytes calldata signature)
+    /// Every rule of {transferCustody} applies. Contract wallets sign through ERC-1271.
+    function transferCustodySigned(CustodyAuthorization calldata authorization, bytes calldata signature)
         external;
+
+    /// @notice Moves revoked participants' stones in the trade to their named successors, as
+    /// custody action `Recovery` with `document` (the ruling or agreement). Admin only.
+    function recover(uint256[] calldata tokenIds, bytes32 document) external;
 
     /// @notice Spends the caller's current nonce, cancelling any authorization signed with it.
     function useNonce() external returns (uint256 spent);
@@ -462,57 +391,77 @@ interface IDiamondRegistry {
     /// @notice The EIP-712 digest a holder signs for `authorization` on this registry and chain.
     function authorizationDigest(CustodyAuthorization calldata authorization) external view returns (bytes32);
 
-    /// @notice The on-chain anchor of stone `tokenId`'s custody history: rebuild the history from
-    /// {CustodyTransferred} events and compare its length, final commitment and last action.
-    function custodyState(uint256 tokenId)
+    /// @notice The on-chain anchor of stone `tokenId`'s custody history. Each record is absorbed
+    /// into its recipient's 128-bit chain and names the sender's chain value of the moment, so the
+    /// current holder's chain (and, through the records, each earlier holder's) commits to the
+    /// whole history: a checker rebuilds it from {CustodyTransferred} events, starting at
+    /// `lastRecordBlock` and following each record's pointers, and must arrive at `holderChain`.
+    /// @return holder the current holder
+    /// @return hasRecords whether the stone has any custody record
+    /// @return lastRecordBlock the block of its latest record (its registration's if none)
+    /// @return holderChain the holder's custody chain
+    /// @return holderLastBlock the block of the latest record absorbed into the holder's chain
+    function custodyAnchor(uint256 tokenId)
         external
         view
-        returns (address holder, uint16 custodyCount, uint24 commitment, Action lastAction);
+        returns (address holder, bool hasRecords, uint32 lastRecordBlock, uint128 holderChain, uint32 holderLastBlock);
+
+    /// @notice `account`'s custody chain: every record it received, hashed in order (128 bits),
+    /// and the block of the latest.
+    function accountChain(address account) external view returns (uint128 chain, uint32 lastBlock);
 
     /*//////////////////////////////////////////////////////////////
                            LINEAGE AND GRADING
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice Splits rough stone `parentId`, held by the caller, into polished stones minted to
-    /// the caller; the parent is retired. Caller: a MANUFACTURER. The children's weights together
-    /// may not exceed the parent's.
-    function split(uint256 parentId, uint256[] calldata childIds, uint32[] calldata centicarats)
-        external
-        returns (uint32 batchId);
+    /// @notice Splits rough stone `parentId`, held by the caller and in the trade, into polished
+    /// stones minted to the caller with its prefix; the parent is retired. Caller: a
+    /// MANUFACTURER. The children's weights together may not exceed the parent's.
+    function split(
+        uint256 parentId,
+        uint256[] calldata childIds,
+        uint32[] calldata centicarats,
+        string[] calldata descriptions
+    ) external returns (uint32 batchId);
 
-    /// @notice The stone `tokenId` was cut from, or zero for a stone registered at source (ERC-6150).
+    /// @notice The stone `tokenId` was cut from, or zero for a stone registered at the mine or declared.
     function parentOf(uint256 tokenId) external view returns (uint256);
 
-    /// @notice The stones cut from `tokenId` (ERC-6150).
+    /// @notice The stones cut from `tokenId`.
     function childrenOf(uint256 tokenId) external view returns (uint256[] memory);
 
-    /// @notice Whether `tokenId` was registered at source rather than cut from another stone (ERC-6150).
+    /// @notice Whether `tokenId` entered the registry by registration or declaration rather than a split.
     function isRoot(uint256 tokenId) external view returns (bool);
 
-    /// @notice The original stone registered at source that `tokenId` descends from (itself if a root).
+    /// @notice The stone `tokenId` descends from that was registered or declared (itself if a root).
     function rootOf(uint256 tokenId) external view returns (uint256);
 
-    /// @notice Records a grading report for stone `tokenId`. Caller: a LAB.
-    function grade(uint256 tokenId, GradingInput calldata report) external;
+    /// @notice For a split stone, the chain of the manufacturer and the block of its latest
+    /// absorbed record at the moment of the split, which anchor the parent's history.
+    function splitAnchor(uint256 parentId) external view returns (uint128 chain, uint32 lastBlock);
 
-    /// @notice Every grading report of stone `tokenId`, oldest first (the last one is current).
-    function gradingReports(uint256 tokenId) external view returns (GradingReport[] memory);
+    /// @notice Records a grading report for stone `tokenId` in the grading book. Caller: a LAB
+    /// that holds the stone (it received it for grading).
+    function grade(uint256 tokenId, IGradingBook.GradingInput calldata report) external;
 
     /*//////////////////////////////////////////////////////////////
                           FLAGS, PAUSE AND VIEWS
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice Flags stone `tokenId` stolen or lost. Caller: its holder. Works while paused.
-    function flag(uint256 tokenId, Flag reason) external;
+    /// @notice Flags stone `tokenId` stolen or lost. Caller: its holder, or the admin on a report
+    /// (`document`, required from the admin). Works while paused.
+    function flag(uint256 tokenId, Flag reason, bytes32 document) external;
 
-    /// @notice Clears the flag of stone `tokenId`. Admin only.
-    function clearFlag(uint256 tokenId) external;
+    /// @notice Clears the flag of stone `tokenId` on `document` (e.g. a police report of recovery). Admin only.
+    function clearFlag(uint256 tokenId, bytes32 document) external;
 
     /// @notice Sends the admin any ether sent to the registry by mistake (Solady's ERC-721 transfer
     /// and approval functions are payable, to save gas), to return to its sender. Admin only.
     function recoverEther() external;
 
-    /// @notice Stops every registration, custody change, split, grading and attachment. Admin only.
+    /// @notice Stops every state change by participants except flagging: registrations,
+    /// declarations, splits, custody changes of every kind (recoveries too), gradings,
+    /// descriptions, nonces, approvals and KP certificates. Admin only.
     function pause() external;
 
     /// @notice Lifts {pause}. Admin only.
@@ -526,4 +475,10 @@ interface IDiamondRegistry {
 
     /// @notice The contract that renders {tokenURI}.
     function renderer() external view returns (address);
+
+    /// @notice The registry's book of Kimberley Process certificates.
+    function certificates() external view returns (IKimberleyCertificates);
+
+    /// @notice The registry's book of grading reports.
+    function grading() external view returns (IGradingBook);
 }

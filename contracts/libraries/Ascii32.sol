@@ -40,6 +40,14 @@ library Ascii32 {
         return word != 0 && (tail & (tail + 1)) == 0;
     }
 
+    /// @notice A mask of `word`'s non-zero bytes: for a left-aligned prefix, `tokenId & mask ==
+    /// prefix` exactly when the token id starts with it.
+    function mask(bytes32 word) internal pure returns (uint256) {
+        uint256 w = uint256(word);
+        uint256 nonZero = (((w & _LOW_7_BITS) + _LOW_7_BITS) | w) & _HIGH_BITS;
+        return (nonZero >> 7) * 0xff;
+    }
+
     /// @notice The characters of `word`, without its zero padding.
     function toString(bytes32 word) internal pure returns (string memory result) {
         uint256 length;

@@ -3,53 +3,115 @@ pragma solidity 0.8.30;
 
 import {IDiamondRegistry} from "../../interfaces/IDiamondRegistry.sol";
 import {RegistryBase} from "./RegistryBase.sol";
-import {ParticipantAux} from "../libraries/ParticipantAux.sol";
+import {Ascii32} from "../libraries/Ascii32.sol";
+import {AccountAux} from "../libraries/AccountAux.sol";
+import {Countries} from "../libraries/Countries.sol";
 
-/// @title Participants: the admin accredits and revokes the trade's participants
+/// @title Participants: the admin accredits and revokes the trade's participants, gives
+/// registrants their stone-ID prefixes and records RJC certifications
+/// @notice The admin's actions stay open while the registry is paused, so that it can act on
+/// what made it pause (revoke a compromised key, say).
 abstract contract Participants is RegistryBase {
-    using ParticipantAux for uint224;
+    using AccountAux for uint224;
 
-    uint8 public constant PRODUCER_ROLE = ParticipantAux.PRODUCER;
-    uint8 public constant TRADER_ROLE = ParticipantAux.TRADER;
-    uint8 public constant MANUFACTURER_ROLE = ParticipantAux.MANUFACTURER;
-    uint8 public constant LAB_ROLE = ParticipantAux.LAB;
-    uint8 public constant RETAILER_ROLE = ParticipantAux.RETAILER;
-    uint8 public constant KP_AUTHORITY_ROLE = ParticipantAux.KP_AUTHORITY;
-
-    mapping(address => string) private _names;
+    uint8 public constant PRODUCER_ROLE = AccountAux.PRODUCER;
+    uint8 public constant TRADER_ROLE = AccountAux.TRADER;
+    uint8 public constant MANUFACTURER_ROLE = AccountAux.MANUFACTURER;
+    uint8 public constant LAB_ROLE = AccountAux.LAB;
+    uint8 public constant RETAILER_ROLE = AccountAux.RETAILER;
+    uint8 public constant KP_AUTHORITY_ROLE = AccountAux.KP_AUTHORITY;
 
     /// @inheritdoc IDiamondRegistry
-    function accredit(address account, uint8 roles, bytes2 country, string calldata displayName)
+    function accredit(address account, uint8 roles, bytes2 country, string calldata displayName, bytes32 prefix)
         external
         onlyOwner
     {
         if (account == address(0)) revert ZeroAddress();
-        if (roles == 0 || roles & ~ParticipantAux.ALL_ROLES != 0) revert InvalidRoles(roles);
-        _requireCountry(country);
+        if (roles == 0 || roles & ~AccountAux.ALL_ROLES != 0) revert InvalidRoles(roles);
+        uint256 position = Countries.position(country);
+        if (position == 0) revert InvalidCountry(country);
         uint224 aux = _getAux(account);
+        // An address keeps its country for life: its rough stones lie where it does.
+        uint256 current = aux.country();
+        if (current != 0 && current != position) revert CountryChange(account, Countries.code(current), country);
         if (aux.roles() == 0) ++_totals.participants;
-        _setAux(account, aux.withProfile(roles, country));
+        _setAux(account, aux.withProfile(roles, position));
         _names[account] = displayName;
         emit ParticipantAccredited(account, roles, country, displayName);
+        if (prefix != 0) _assignPrefix(account, prefix);
     }
 
     /// @inheritdoc IDiamondRegistry
-    function revoke(address account) external onlyOwner {
+    function revoke(address account, address successor) external onlyOwner {
         uint224 aux = _getAux(account);
         if (aux.roles() == 0) revert NotAccredited(account);
         --_totals.participants;
         _setAux(account, aux.withProfile(0, aux.country()));
-        emit ParticipantRevoked(account);
+        _successors[account] = successor;
+        emit ParticipantRevoked(account, successor);
     }
 
     /// @inheritdoc IDiamondRegistry
-    function participant(address account) external view returns (Participant memory) {
+    function certifyRjc(address account, bytes32 certificate, uint40 expiresAt) external onlyOwner {
+        if (account == address(0)) revert ZeroAddress();
+        if (!Ascii32.isText(certificate)) revert InvalidCertificate(certificate);
         uint224 aux = _getAux(account);
-        return Participant({roles: aux.roles(), country: aux.country(), name: _names[account]});
+        RjcRecord storage r = _rjc[account];
+        // A renewal before the old certification lapsed continues it; otherwise a new period starts.
+        if (!aux.rjcCurrent()) r.sinceBlock = uint32(block.number);
+        r.expiresAt = expiresAt;
+        r.certificate = certificate;
+        _setAux(account, aux.withRjcUntil(uint16(expiresAt / 1 days)));
+        emit RjcCertified(account, certificate, expiresAt, r.sinceBlock);
+    }
+
+    /// @inheritdoc IDiamondRegistry
+    function participant(address account) external view returns (Participant memory p) {
+        uint224 aux = _getAux(account);
+        RjcRecord storage r = _rjc[account];
+        p.roles = aux.roles();
+        p.country = Countries.code(aux.country());
+        p.name = _names[account];
+        p.prefix = _prefixOf[account];
+        p.successor = _successors[account];
+        p.nonce = aux.nonce();
+        p.rjc = RjcCertification({
+            certificate: r.certificate,
+            expiresAt: r.expiresAt,
+            sinceBlock: r.sinceBlock,
+            current: aux.rjcCurrent()
+        });
+    }
+
+    /// @notice `account`'s roles and country, in one light read (the KP book asks it).
+    function accreditation(address account) external view returns (uint8 roles, bytes2 country) {
+        uint224 aux = _getAux(account);
+        return (aux.roles(), Countries.code(aux.country()));
     }
 
     /// @inheritdoc IDiamondRegistry
     function nonces(address holder) external view returns (uint256) {
         return _getAux(holder).nonce();
+    }
+
+    /// @dev Gives `account` `prefix` for life. No held prefix may start this one, nor this one
+    /// start a held one: otherwise one registrant could claim another's stone IDs.
+    function _assignPrefix(address account, bytes32 prefix) private {
+        bytes32 held = _prefixOf[account];
+        if (held == prefix) return;
+        if (held != 0) revert PrefixAlreadyAssigned(account, held);
+        // 1..31 characters, so that every stone ID under it has room for its own part.
+        if (!Ascii32.isStoneId(uint256(prefix)) || uint8(prefix[31]) != 0) revert InvalidPrefix(prefix);
+        if (_prefixStarts[prefix]) revert PrefixOverlaps(prefix);
+        uint256 length;
+        while (uint8(prefix[length]) != 0) ++length;
+        for (uint256 k = 1; k <= length; ++k) {
+            bytes32 start = prefix & bytes32(~(type(uint256).max >> (8 * k)));
+            if (_prefixHolder[start] != address(0)) revert PrefixOverlaps(prefix);
+            _prefixStarts[start] = true;
+        }
+        _prefixHolder[prefix] = account;
+        _prefixOf[account] = prefix;
+        emit PrefixAssigned(account, prefix);
     }
 }

@@ -6,116 +6,208 @@ import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
 import {IDiamondRegistry} from "../../interfaces/IDiamondRegistry.sol";
+import {IGradingBook} from "../../interfaces/IGradingBook.sol";
+import {IKimberleyCertificates} from "../../interfaces/IKimberleyCertificates.sol";
+import {GradingBook} from "../GradingBook.sol";
+import {KimberleyCertificates} from "../KimberleyCertificates.sol";
 import {Ascii32} from "../libraries/Ascii32.sol";
-import {ParticipantAux} from "../libraries/ParticipantAux.sol";
+import {AccountAux} from "../libraries/AccountAux.sol";
 import {StoneRecord} from "../libraries/StoneRecord.sol";
 
 /// @title RegistryBase: the storage and helpers every part of the registry shares
-/// @dev Token records live in Solady's per-token extra data (see StoneRecord) and participant
-/// profiles in its per-account aux (see ParticipantAux). What is shared by many stones is here.
+/// @dev Token records live in Solady's per-token extra data (see StoneRecord) and account
+/// profiles and custody chains in its per-account aux (see AccountAux). What is shared by many
+/// stones is here. KP certificates and grading reports are kept in two books, contracts this
+/// registry deploys and alone may write to (it applies the rules of who may draw or grade).
 abstract contract RegistryBase is ERC721, Ownable2Step, Pausable, IDiamondRegistry {
-    using ParticipantAux for uint224;
+    using AccountAux for uint224;
 
-    /// @dev One registration batch (or split). Three slots; the third only when needed.
+    /// @dev One registration batch, split or declaration. Two slots, a third for a certificate
+    /// or a split's lineage.
     struct BatchRecord {
         address registrant;
-        uint40 registeredAt;
+        uint40 registeredBlock;
         uint24 productionDay;
         bytes2 country;
-        Kind kind;
+        Origin origin;
+        bool labGrown;
         bytes32 mine;
         uint32 certificate;
-        // For a split: an SSTORE2 blob of [parent id, child ids...], ~10x cheaper than a storage array.
+        // For a split: an SSTORE2 blob of [parent id, anchor, child ids...] (see DiamondRegistry.split).
         address lineage;
     }
 
-    /// @dev Indexed from 1; zero means "no batch".
-    mapping(uint32 => BatchRecord) internal _batches;
-    Totals internal _totals;
+    /// @dev A participant's RJC certification; `sinceBlock` and `expiresAt` share a slot, which a
+    /// holder's departure reads when its stone's RJC assurance still stands.
+    struct RjcRecord {
+        uint32 sinceBlock;
+        uint40 expiresAt;
+        bytes32 certificate;
+    }
 
-    constructor(address admin) Ownable(admin) {}
+    /// @notice The most stones one registration or declaration accepts: with 32-character IDs the
+    /// largest batch stays under EIP-7825's 16,777,216-gas cap (measured in `make bench`).
+    uint256 public constant MAX_BATCH = 600;
+    /// @notice The longest description kept, in bytes.
+    uint256 public constant MAX_DESCRIPTION = 500;
+
+    /// @dev Solady's ERC-721 storage layout (solady 0.1.26, src/tokens/ERC721.sol): the batch mint
+    /// and the custody transfer read and write its ownership and balance slots directly, so that a
+    /// stone's record and both parties' aux cost one read and one write each. The tests check
+    /// every such write through Solady's own `ownerOf`, `balanceOf` and approvals.
+    uint256 internal constant _ERC721_MASTER_SLOT_SEED = 0x7d8825530a5a2e7a << 192;
+    /// @dev `keccak256("Transfer(address,address,uint256)")`.
+    uint256 internal constant _TRANSFER_EVENT_SIGNATURE =
+        0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef;
+
+    IKimberleyCertificates internal immutable _kp;
+    IGradingBook internal immutable _grading;
+
+    /// @dev Indexed from 1; zero means "no batch".
+    mapping(uint32 batchId => BatchRecord) internal _batches;
+    Totals internal _totals;
+    mapping(address account => string) internal _names;
+    mapping(address account => bytes32) internal _prefixOf;
+    /// @dev Who holds each prefix exactly, and every start of every held prefix (itself included):
+    /// together they refuse a prefix that starts, or is the start of, another.
+    mapping(bytes32 prefix => address) internal _prefixHolder;
+    mapping(bytes32 start => bool) internal _prefixStarts;
+    mapping(address revoked => address) internal _successors;
+    mapping(address account => RjcRecord) internal _rjc;
+
+    constructor(address admin) Ownable(admin) {
+        _kp = new KimberleyCertificates();
+        _grading = new GradingBook();
+    }
 
     /*//////////////////////////////////////////////////////////////
                                STONE RECORDS
     //////////////////////////////////////////////////////////////*/
 
-    function _record(uint256 tokenId) internal view returns (StoneRecord.Record memory) {
+    function _word(uint256 tokenId) internal view returns (uint96) {
         if (!_exists(tokenId)) revert UnknownStone(tokenId);
-        return StoneRecord.unpack(_getExtraData(tokenId));
-    }
-
-    function _storeRecord(uint256 tokenId, StoneRecord.Record memory r) internal {
-        _setExtraData(tokenId, StoneRecord.pack(r));
+        return _getExtraData(tokenId);
     }
 
     /// @dev A stone that may still change: not split, not flagged.
-    function _requireActive(uint256 tokenId, StoneRecord.Record memory r) internal pure {
-        if (r.status == Status.Split) revert StoneRetired(tokenId);
-        if (r.flag != Flag.None) revert StoneIsFlagged(tokenId, r.flag);
+    function _requireActive(uint256 tokenId, uint96 word) internal pure {
+        if (!StoneRecord.isFrozen(word)) return;
+        if (StoneRecord.status(word) == Status.Split) revert StoneRetired(tokenId);
+        revert StoneIsFlagged(tokenId, uint8(StoneRecord.flag(word)));
     }
 
-    function _kindOf(StoneRecord.Record memory r) internal view returns (Kind) {
-        return _batches[r.batch].kind;
+    /// @dev Registered at the mine: rough. Cut or declared: polished.
+    function _kindOf(uint96 word) internal view returns (Kind) {
+        return _batches[StoneRecord.batch(word)].origin == Origin.Mine ? Kind.Rough : Kind.Polished;
     }
 
     /// @dev Opens a batch; the caller fills in what its kind of batch has.
-    function _newBatch(Kind kind) internal returns (uint32 batchId, BatchRecord storage b) {
+    function _newBatch(Origin origin) internal returns (uint32 batchId, BatchRecord storage b) {
         batchId = ++_totals.batches;
+        if (batchId > StoneRecord.MAX_BATCH_ID) revert RegistryFull();
         b = _batches[batchId];
         b.registrant = msg.sender;
-        b.registeredAt = uint40(block.timestamp);
-        b.kind = kind;
+        b.registeredBlock = uint40(block.number);
+        b.origin = origin;
     }
 
-    /// @dev The first check of a registration or split, before any other work.
-    function _requireBatchShape(uint256[] calldata tokenIds, uint32[] calldata centicarats) internal pure {
+    /// @dev The first check of a registration, declaration or split, before any other work.
+    function _requireBatchShape(
+        uint256[] calldata tokenIds,
+        uint32[] calldata centicarats,
+        string[] calldata descriptions,
+        uint256 max
+    ) internal pure {
         uint256 n = tokenIds.length;
-        if (n > MAX_BATCH) revert BatchTooLarge(n, MAX_BATCH);
+        if (n > max) revert BatchTooLarge(n, max);
         if (n == 0) revert EmptyBatch();
         if (centicarats.length != n) revert LengthMismatch(n, centicarats.length);
+        if (descriptions.length != 0 && descriptions.length != n) revert LengthMismatch(n, descriptions.length);
     }
 
-    /// @dev Mints a batch's stones to `to`, each with its weight packed into its ownership slot.
-    /// Checks every stone ID and weight; returns the batch's total weight.
-    function _mintStones(address to, uint32 batchId, uint256[] calldata tokenIds, uint32[] calldata centicarats)
+    /// @dev Mints a batch's stones to `to`, each with `base` and its weight packed into its
+    /// ownership slot, and adds them to `to`'s balance in one write. Checks every stone ID (form
+    /// and the registrant's prefix) and weight; returns the batch's total weight.
+    function _mintStones(address to, uint96 base, uint256[] calldata tokenIds, uint32[] calldata centicarats)
         internal
         returns (uint64 total)
     {
+        bytes32 prefix = _prefixOf[msg.sender];
+        if (prefix == 0) revert NoPrefix(msg.sender);
+        uint256 mask = Ascii32.mask(prefix);
         uint256 n = tokenIds.length;
         for (uint256 i; i < n; ++i) {
             uint256 tokenId = tokenIds[i];
             uint256 weight = centicarats[i];
             if (!Ascii32.isStoneId(tokenId)) revert InvalidStoneId(tokenId);
+            if (tokenId & mask != uint256(prefix)) revert OutsidePrefix(tokenId, prefix);
             if (weight == 0 || weight > StoneRecord.MAX_CENTICARATS) revert InvalidWeight(tokenId, weight);
-            if (_exists(tokenId)) revert StoneAlreadyRegistered(tokenId);
-            _mintAndSetExtraDataUnchecked(to, tokenId, StoneRecord.fresh(weight, batchId));
+            uint256 slot = _ownershipSlot(tokenId);
+            bool taken;
+            assembly ("memory-safe") {
+                taken := sload(slot)
+                if iszero(taken) {
+                    sstore(slot, or(shl(160, or(base, weight)), to))
+                    log4(codesize(), 0x00, _TRANSFER_EVENT_SIGNATURE, 0, to, tokenId)
+                }
+            }
+            if (taken) revert StoneAlreadyRegistered(tokenId);
             total += uint64(weight);
+        }
+        uint256 balanceSlot = _balanceSlot(to);
+        uint256 packed;
+        assembly ("memory-safe") {
+            packed := sload(balanceSlot)
+        }
+        if (to == address(0)) revert TransferToZeroAddress();
+        if ((packed & _MAX_ACCOUNT_BALANCE) + n > _MAX_ACCOUNT_BALANCE) revert AccountBalanceOverflow();
+        assembly ("memory-safe") {
+            sstore(balanceSlot, add(packed, n))
         }
         _totals.stones += uint64(n);
     }
 
-    /// @notice The most stones one registration or split accepts: with 32-character IDs the
-    /// largest batch stays under EIP-7825's 16,777,216-gas cap (measured in `make bench`).
-    uint256 public constant MAX_BATCH = 600;
+    /// @dev Solady's slot of token `id`'s ownership: its owner and 96 bits of extra data.
+    function _ownershipSlot(uint256 id) internal pure returns (uint256 slot) {
+        assembly ("memory-safe") {
+            mstore(0x00, id)
+            mstore(0x1c, _ERC721_MASTER_SLOT_SEED)
+            slot := add(id, add(id, keccak256(0x00, 0x20)))
+        }
+    }
+
+    /// @dev Solady's slot of `owner`'s balance (low 32 bits) and aux (high 224 bits).
+    function _balanceSlot(address owner) internal pure returns (uint256 slot) {
+        assembly ("memory-safe") {
+            mstore(0x1c, _ERC721_MASTER_SLOT_SEED)
+            mstore(0x00, owner)
+            slot := keccak256(0x0c, 0x1c)
+        }
+    }
+
+    /// @dev Emits each non-empty description as `by`'s.
+    function _describe(uint256[] calldata tokenIds, string[] calldata descriptions, address by) internal {
+        for (uint256 i; i < descriptions.length; ++i) {
+            uint256 length = bytes(descriptions[i]).length;
+            if (length == 0) continue;
+            if (length > MAX_DESCRIPTION) revert DescriptionTooLong(tokenIds[i], length, MAX_DESCRIPTION);
+            emit StoneDescribed(tokenIds[i], by, descriptions[i]);
+        }
+    }
 
     /*//////////////////////////////////////////////////////////////
                                PARTICIPANTS
     //////////////////////////////////////////////////////////////*/
 
-    function _rolesOf(address account) internal view returns (uint8) {
-        return _getAux(account).roles();
+    function _requireRole(address account, uint8 role) internal view returns (uint224 aux) {
+        aux = _getAux(account);
+        if (aux.roles() & role == 0) revert MissingRole(account, role);
     }
 
-    function _requireRole(address account, uint8 role) internal view {
-        if (_rolesOf(account) & role == 0) revert MissingRole(account, role);
-    }
-
-    function _requireAccredited(address account) internal view {
-        if (_rolesOf(account) == 0) revert NotAccredited(account);
-    }
-
-    function _requireCountry(bytes2 country) internal pure {
-        if (!ParticipantAux.isCountryCode(country)) revert InvalidCountry(country);
+    /// @dev Whether `account` has been RJC-certified without a gap since block `arrival` (when
+    /// its stone reached it) up to now.
+    function _rjcHeldSince(address account, uint224 aux, uint256 arrival) internal view returns (bool) {
+        return aux.rjcCurrent() && _rjc[account].sinceBlock <= arrival;
     }
 
     /// @notice Disabled: the registry always needs an admin (to accredit participants and clear
@@ -124,18 +216,22 @@ abstract contract RegistryBase is ERC721, Ownable2Step, Pausable, IDiamondRegist
         revert AdminRequired();
     }
 
+    /// @inheritdoc IDiamondRegistry
+    function certificates() external view returns (IKimberleyCertificates) {
+        return _kp;
+    }
+
+    /// @inheritdoc IDiamondRegistry
+    function grading() external view returns (IGradingBook) {
+        return _grading;
+    }
+
     /*//////////////////////////////////////////////////////////////
                                  ERC-165
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc ERC721
-    function supportsInterface(bytes4 interfaceId)
-        public
-        view
-        virtual
-        override
-        returns (bool)
-    {
+    function supportsInterface(bytes4 interfaceId) public view virtual override returns (bool) {
         return interfaceId == 0x49064906 // ERC-4906 metadata updates
             || ERC721.supportsInterface(interfaceId);
     }
