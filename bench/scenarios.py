@@ -98,7 +98,7 @@ def transfer(env: Env) -> dict:
     results = {}
     for scenario, token in [("first_time_holder", ids[0]), ("existing_holder", ids[1])]:
         ours = producer.send(
-            env.registry.functions.custodyTransfer(trader.address, token, int(Action.SALE), b"\x11" * 32, ZERO32)
+            env.registry.functions.transferCustody(trader.address, token, int(Action.SALE), b"\x11" * 32, ZERO32)
         ).gas_used
         base = producer.send(env.baseline.functions.transferFrom(producer.address, trader.address, token)).gas_used
         results[scenario] = {"registry": ours, "baseline": base, "ratio": ours / base}
@@ -160,12 +160,12 @@ def relayed(env: Env) -> dict:
     register(env, ids)
     # Warm the trader's balance slot the same way for both (first holding already happened).
     direct = producer.send(
-        env.registry.functions.custodyTransfer(trader.address, ids[0], int(Action.SALE), b"\x22" * 32, ZERO32)
+        env.registry.functions.transferCustody(trader.address, ids[0], int(Action.SALE), b"\x22" * 32, ZERO32)
     ).gas_used
     deadline = env.chain.w3.eth.get_block("latest")["timestamp"] + 3600
     auth = Authorization(ids[1], trader.address, int(Action.SALE), b"\x22" * 32, ZERO32, env.registry.functions.nonces(producer.address).call(), deadline)
     signature = sign_authorization(producer.signer.account, env.chain.chain_id, env.registry.address, auth)
-    relayed_gas = relayer.send(env.registry.functions.custodyTransferWithAuthorization(auth.as_tuple(), signature)).gas_used
+    relayed_gas = relayer.send(env.registry.functions.transferCustodySigned(auth.as_tuple(), signature)).gas_used
     return {"direct": direct, "relayed": relayed_gas, "ratio": relayed_gas / direct}
 
 
@@ -179,7 +179,7 @@ def token_uri(env: Env, hops: int = 20) -> dict:
     holders = [manufacturer, env.sender(2), env.sender(3)]
     for hop in range(hops):
         frm, to = holders[hop % 3], holders[(hop + 1) % 3]
-        frm.send(env.registry.functions.custodyTransfer(to.address, child, int(Action.SALE), bytes([hop + 1]) * 32, ZERO32))
+        frm.send(env.registry.functions.transferCustody(to.address, child, int(Action.SALE), bytes([hop + 1]) * 32, ZERO32))
     for number, colour in [("GLA-1", "E"), ("GLA-2", "D")]:
         report = (text32(number), 1_498, text32(colour)[:8], text32("VVS1")[:8], text32("Excellent")[:16], False, b"\x33" * 32)
         lab.send(env.registry.functions.grade(child, report))

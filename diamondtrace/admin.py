@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +12,9 @@ from web3 import Web3
 from web3.contract import Contract
 
 from .chain import Chain, Sender, Sent, rpc
-from .contracts import Deployment, artifact, registry_contract
+from .contracts import Deployment, artifact, certificates_contract, registry_contract
 from .errors import InputError
-from .model import ROLES, ZERO32, country, parse_centicarats, role_names, text32
+from .model import ROLES, ZERO32, country, parse_centicarats, role_names, text32, text_of
 from .toolchain import PROJECT_ROOT
 
 
@@ -65,6 +64,9 @@ def open_registry(chain: Chain, deployment_path: Path | None) -> tuple[Deploymen
     return deployment, registry_contract(chain.w3, deployment.registry)
 
 
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+
+
 def parse_role(name: str) -> int:
     try:
         return ROLES[name]
@@ -78,34 +80,60 @@ def address(value: str, what: str = "address") -> str:
     return Web3.to_checksum_address(value)
 
 
-@dataclass
-class ParticipantView:
-    address: str
-    name: str
-    country: str | None
-    roles: list[str]
+def participant(registry: Contract, account: str) -> dict[str, Any]:
+    """A participant's profile, as the command and the explorer show it."""
+    p = registry.functions.participant(account).call()
+    return {
+        "address": account,
+        "name": p.name or None,
+        "country": bytes(p.country).decode("ascii") if any(p.country) else None,
+        "roles": role_names(p.roles),
+        "accredited": p.roles != 0,
+        "prefix": text_of(p.prefix) or None,
+        "successor": None if int(p.successor, 16) == 0 else p.successor,
+        "nonce": p.nonce,
+        "rjc": {
+            "certificate": text_of(p.rjc.certificate) or None,
+            "expires": _date_of(p.rjc.expiresAt),
+            "since_block": p.rjc.sinceBlock or None,
+            "current": bool(p.rjc.current),
+        },
+    }
 
-    @property
-    def accredited(self) -> bool:
-        return bool(self.roles)
+
+def _date_of(timestamp: int) -> str | None:
+    return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).date().isoformat() if timestamp else None
 
 
-def participant(registry: Contract, account: str) -> ParticipantView:
-    roles, code, name = registry.functions.participant(account).call()
-    return ParticipantView(account, name, bytes(code).decode() if any(code) else None, role_names(roles))
-
-
-def add_participant(registry: Contract, sender: Sender, account: str, role: str, name: str, country_code: str) -> Sent:
-    """Accredits `account` with `role`, keeping any roles it has already."""
+def add_participant(
+    registry: Contract, sender: Sender, account: str, role: str, name: str, country_code: str, prefix: str | None = None
+) -> Sent:
+    """Accredits `account` with `role`, keeping any roles it has already; `prefix` gives it its
+    stone-ID prefix for life (producers and manufacturers need one to register stones)."""
     bit = parse_role(role)
     if not name.strip():
         raise InputError("--name must not be empty")
-    current, _, _ = registry.functions.participant(account).call()
-    return sender.send(registry.functions.accredit(account, current | bit, country(country_code), name))
+    current = registry.functions.participant(account).call()
+    if current.roles and bytes(current.country) != country(country_code):
+        raise InputError(
+            f"{account} is accredited in {bytes(current.country).decode()}; an address never changes country "
+            "(its rough stones lie where it does): accredit the participant's new address instead"
+        )
+    word = text32(prefix, "--prefix") if prefix else ZERO32
+    if prefix and (len(prefix) > 31 or " " in prefix):
+        raise InputError(f"--prefix {prefix!r} must be 1 to 31 printable ASCII characters without spaces")
+    return sender.send(registry.functions.accredit(account, current.roles | bit, country(country_code), name, word))
 
 
-def revoke_participant(registry: Contract, sender: Sender, account: str) -> Sent:
-    return sender.send(registry.functions.revoke(account))
+def certify_rjc(registry: Contract, sender: Sender, account: str, certificate: str, expires: dt.date) -> Sent:
+    """Records `account`'s RJC Code of Practices certification, valid through `expires` (UTC); an
+    expiry in the past withdraws it."""
+    return sender.send(registry.functions.certifyRjc(account, text32(certificate, "--rjc-certificate"), _timestamp(expires, end_of_day=True)))
+
+
+def revoke_participant(registry: Contract, sender: Sender, account: str, successor: str | None = None) -> Sent:
+    """Withdraws `account`'s accreditation, naming who its stones in the trade may be recovered to."""
+    return sender.send(registry.functions.revoke(account, successor or ZERO_ADDRESS))
 
 
 def document_hash(path: Path | None) -> bytes:
@@ -162,4 +190,12 @@ def register_certificate(
         parcels,
         document_hash(document),
     )
-    return sender.send(registry.functions.recordCertificate(certificate))
+    return sender.send(certificates_contract(registry).functions.recordCertificate(certificate))
+
+
+def certificate_id(registry: Contract, exporting: str, number: str) -> int:
+    """The id of KP certificate `number` of exporting country `exporting`; an `InputError` if none."""
+    found = certificates_contract(registry).functions.certificateId(country(exporting), text32(number, "certificate number")).call()
+    if not found:
+        raise InputError(f"no KP certificate {number} of exporting country {exporting} is recorded on this registry")
+    return found

@@ -12,6 +12,7 @@ import os
 import re
 import struct
 import time
+from collections import namedtuple
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
@@ -135,18 +136,23 @@ def encode_args(types: list[str], args: list) -> bytes:
     arrays of unsigned integers (a production run's 10^4 token ids) are encoded here, their
     range checked once per array, and the other arguments, if all static, by eth-abi."""
     widths = [_uint_array_width(t) for t in types]
-    if all(w is None for w in widths) or any(w is None and parse_type(t).is_dynamic for t, w in zip(types, widths)):
+    dynamic = [w is None and parse_type(t).is_dynamic for t, w in zip(types, widths)]
+    if all(w is None for w in widths):
         return encode(types, args)
-    # A static argument sits in the head; an array's head is the offset of its tail.
-    heads = [encode([t], [value]) if w is None else b"" for t, w, value in zip(types, widths, args)]
+    # A static argument sits in the head; a dynamic one's head is the offset of its tail. Other
+    # dynamic arguments (a batch's descriptions) are encoded by eth-abi, tail only.
+    heads = [encode([t], [value]) if w is None and not d else b"" for t, w, d, value in zip(types, widths, dynamic, args)]
     offset = sum(len(head) or 32 for head in heads)
     tails: list[bytes] = []
-    for i, (width, values) in enumerate(zip(widths, args)):
-        if width is None:
+    for i, (abi_type, width, values) in enumerate(zip(types, widths, args)):
+        if width is not None:
+            if values and (min(values) < 0 or max(values) >> width):
+                raise ValueError(f"a value does not fit uint{width}")
+            tails.append(len(values).to_bytes(32, "big") + b"".join(v.to_bytes(32, "big") for v in values))
+        elif dynamic[i]:
+            tails.append(encode([abi_type], [values])[32:])
+        else:
             continue
-        if values and (min(values) < 0 or max(values) >> width):
-            raise ValueError(f"a value does not fit uint{width}")
-        tails.append(len(values).to_bytes(32, "big") + b"".join(v.to_bytes(32, "big") for v in values))
         heads[i] = offset.to_bytes(32, "big")
         offset += len(tails[-1])
     return b"".join(heads + tails)
@@ -213,6 +219,35 @@ def eth_call(call: ContractFunction | Call, block: str = "latest") -> tuple[str,
 
 def decoded(call: ContractFunction | Call, raw: str) -> tuple:
     return decode_result(get_abi_output_types(call.abi), bytes.fromhex(raw[2:]))
+
+
+def _named(abi_entry: dict[str, Any], value: Any) -> Any:
+    """A decoded ABI value with its struct components as named tuples (as web3's `decode_tuples`)."""
+    components = abi_entry.get("components")
+    if abi_entry["type"] == "address":
+        return Web3.to_checksum_address(value)
+    if abi_entry["type"] == "address[]":
+        return [Web3.to_checksum_address(v) for v in value]
+    if not components:
+        return value
+    if abi_entry["type"].endswith("]"):
+        inner = {**abi_entry, "type": abi_entry["type"][: abi_entry["type"].rindex("[")]}
+        return [_named(inner, v) for v in value]
+    names = [c["name"] or f"field{i}" for i, c in enumerate(components)]
+    return namedtuple(abi_entry.get("internalType", "struct").split(".")[-1].replace(" ", "_") or "Struct", names)(
+        *(_named(c, v) for c, v in zip(components, value))
+    )
+
+
+def read(calls: list[ContractFunction | Call], block: str = "latest") -> list[Any]:
+    """Several view calls in one JSON-RPC batch; each result as `.call()` on a contract with
+    `decode_tuples` gives it (one output: the value itself; structs: named tuples)."""
+    replies = batch_request(calls[0].w3, [eth_call(call, block) for call in calls]) if calls else []
+    results = []
+    for call, raw in zip(calls, replies):
+        values = [_named(out, v) for out, v in zip(call.abi["outputs"], decoded(call, raw))]
+        results.append(values[0] if len(values) == 1 else tuple(values))
+    return results
 
 
 def view(call: ContractFunction | Call, block: str = "latest") -> tuple:

@@ -22,8 +22,10 @@ from web3.exceptions import ContractCustomError, ContractLogicError, ContractPan
 
 from . import __version__, admin, custody, localnode, mint, verify
 from .chain import DEFAULT_RPC_URL, Chain, Sender, Sent, connect, revert_message
+from .contracts import certificates_contract
+from .countries import COUNTRIES
 from .errors import EXIT_BAD_INPUT, EXIT_CHAIN, EXIT_RECORD_BROKEN, DiamondTraceError, InputError
-from .model import ROLES, ZERO32, Action, Flag, format_carat, parse_date, parse_stone, stone_id, text32
+from .model import NAMED_ACTIONS, ROLES, ZERO32, Action, Flag, country, parse_date, parse_stone, stone_id, text32
 from .wallet import PASSWORD_ENV, Signer, create_keystore, dev_signer, load_keystore, read_password
 
 EPILOG = f"""
@@ -140,8 +142,16 @@ def cmd_deploy(ctx: Context) -> int:
     deployment = admin.deploy(ctx.chain, sender)
     deployment.save(path)
     ctx.result(
-        {"registry": deployment.registry, "renderer": deployment.renderer, "block": deployment.block, "deployment": str(path)},
-        f"registry {deployment.registry} (renderer {deployment.renderer}) deployed in block {deployment.block}; record {path}",
+        {
+            "registry": deployment.registry,
+            "renderer": deployment.renderer,
+            "certificates": deployment.certificates,
+            "grading": deployment.grading,
+            "block": deployment.block,
+            "deployment": str(path),
+        },
+        f"registry {deployment.registry} (KP book {deployment.certificates}, grading book {deployment.grading}, "
+        f"renderer {deployment.renderer}) deployed in block {deployment.block}; record {path}",
     )
     return 0
 
@@ -150,18 +160,33 @@ def cmd_participant(ctx: Context) -> int:
     args = ctx.args
     _, registry = ctx.registry()
     account = admin.address(args.address)
+    sent: list[Sent] = []
     if args.participant_command == "add":
-        sent = admin.add_participant(registry, ctx.sender(), account, args.role, args.name, args.country)
+        if (args.rjc_certificate is None) != (args.rjc_expires is None):
+            raise InputError("give --rjc-certificate and --rjc-expires together")
+        sender = ctx.sender()
+        sent.append(admin.add_participant(registry, sender, account, args.role, args.name, args.country, args.prefix))
+        if args.rjc_certificate:
+            sent.append(admin.certify_rjc(registry, sender, account, args.rjc_certificate, args.rjc_expires))
     elif args.participant_command == "revoke":
-        sent = admin.revoke_participant(registry, ctx.sender(), account)
-    else:
-        sent = None
+        successor = admin.address(args.successor, "--successor") if args.successor else None
+        sent.append(admin.revoke_participant(registry, ctx.sender(), account, successor))
+    elif args.participant_command == "rjc":
+        sent.append(admin.certify_rjc(registry, ctx.sender(), account, args.certificate, args.expires))
     p = admin.participant(registry, account)
-    data = {"address": p.address, "name": p.name or None, "country": p.country, "roles": p.roles, "accredited": p.accredited}
+    data = dict(p)
     if sent:
-        data.update(_sent(sent))
-    state = f"accredited as {', '.join(p.roles)}" if p.accredited else "not accredited"
-    ctx.result(data, f"{p.address} ({p.name or 'no name'}, {p.country or 'no country'}): {state}")
+        data.update(_sent(sent[-1]))
+    state = f"accredited as {', '.join(p['roles'])}" if p["accredited"] else "not accredited"
+    rjc = p["rjc"]
+    lines = [f"{p['address']} ({p['name'] or 'no name'}, {p['country'] or 'no country'}): {state}"]
+    if p["prefix"]:
+        lines.append(f"  stone-ID prefix {p['prefix']}")
+    if rjc["certificate"]:
+        lines.append(f"  RJC certificate {rjc['certificate']}, valid through {rjc['expires']}: {'current' if rjc['current'] else 'NOT current'}")
+    if p["successor"]:
+        lines.append(f"  successor (for recovery of its stones) {p['successor']}")
+    ctx.result(data, "\n".join(lines))
     return 0
 
 
@@ -186,27 +211,23 @@ def cmd_kp(ctx: Context) -> int:
         )
         ctx.result({"number": args.number, **_sent(sent)}, f"KP certificate {args.number} recorded in block {sent.block}")
         return 0
-    try:
-        declared, authority, _, drawn = registry.functions.certificate(text32(args.number, "certificate number")).call()
-    except (ContractLogicError, ContractCustomError):
-        raise InputError(f"KP certificate {args.number} is not recorded on this registry") from None
-    data = {
-        "number": args.number,
-        "exporting": bytes(declared[1]).decode(),
-        "importing": bytes(declared[2]).decode(),
-        "exporter": declared[3],
-        "importer": declared[4],
-        "declared_carat": format_carat(declared[7]),
-        "drawn_carat": format_carat(drawn),
-        "authority": authority,
-    }
+    exporting = args.exporting or exporting_country_of(args.number)
+    data = verify.certificate_view(certificates_contract(registry), admin.certificate_id(registry, exporting, args.number))
     ctx.result(data, "\n".join(f"{k}: {v}" for k, v in data.items()))
     return 0
 
 
+def exporting_country_of(number: str) -> str:
+    """The exporting country a KP certificate number names in its first two letters ("BW-KP-...")."""
+    head = number[:2]
+    if head in COUNTRIES and (len(number) == 2 or not number[2].isalpha()):
+        return head
+    raise InputError(f"KP certificate numbers are kept per exporting country: give --exporting CC for {number!r}")
+
+
 def cmd_mint(ctx: Context) -> int:
     args = ctx.args
-    deployment, registry = ctx.registry()
+    _, registry = ctx.registry()
     sender = ctx.sender()
     to = admin.address(args.to, "--to") if args.to else None
     bar = None
@@ -230,7 +251,6 @@ def cmd_mint(ctx: Context) -> int:
             args.file,
             to=to,
             batch_size=args.batch_size,
-            from_block=deployment.block,
             on_plan=on_plan,
             on_batch=lambda n: bar.update(n) if bar else None,
         )
@@ -268,21 +288,27 @@ def cmd_transfer(ctx: Context) -> int:
     document = admin.document_hash(args.document)
     certificate = text32(args.kp, "--kp") if args.kp else ZERO32
     if args.sign_only:
+        if args.sign_only.exists():
+            raise InputError(f"{args.sign_only} already exists; choose another file")
         if args.chain_id is not None and args.registry is not None:
             chain_id, registry_address = args.chain_id, admin.address(args.registry, "--registry")
-            if args.nonce is None:
-                raise InputError("offline signing needs --nonce (the holder's current nonce on the registry)")
-            nonce = args.nonce
+            if args.nonce is None or args.last_record_block is None:
+                raise InputError(
+                    "offline signing needs --nonce (the holder's current nonce on the registry) and --last-record-block "
+                    "(the block of the stone's latest record); `diamondtrace verify STONE --json` shows both"
+                )
+            nonce, last = args.nonce, args.last_record_block
         else:
             deployment, registry = ctx.registry()
             chain_id, registry_address = ctx.chain.chain_id, deployment.registry
             signer_address = ctx.signer(chain_id).address
             nonce = args.nonce if args.nonce is not None else registry.functions.nonces(signer_address).call()
+            last = args.last_record_block if args.last_record_block is not None else registry.functions.stone(token).call().lastRecordBlock
         signer = ctx.signer(chain_id)
-        auth = custody.Authorization(token, to, int(action), document, certificate, nonce, _authorization_deadline(args))
+        auth = custody.Authorization(
+            token, signer.address, to, int(action), document, certificate, args.warranty, nonce, last, _authorization_deadline(args)
+        )
         signed = custody.signed_authorization(signer.account, chain_id, registry_address, auth)
-        if args.sign_only.exists():
-            raise InputError(f"{args.sign_only} already exists; choose another file")
         args.sign_only.write_text(json.dumps(signed, indent=2) + "\n")
         ctx.result(
             {"signed": str(args.sign_only), "signer": signer.address, "nonce": nonce, "deadline": auth.deadline},
@@ -291,10 +317,10 @@ def cmd_transfer(ctx: Context) -> int:
         )
         return 0
     _, registry = ctx.registry()
-    sent = custody.transfer(registry, ctx.sender(), token, to, action, document, certificate)
+    sent = custody.transfer(registry, ctx.sender(), token, to, action, document, certificate, args.warranty)
     ctx.result(
-        {"stone_id": stone_id(token), "to": to, "action": action.label, **_sent(sent)},
-        f"{stone_id(token)} moved to {to} ({action.label}) in block {sent.block}",
+        {"stone_id": stone_id(token), "to": to, "action": action.label, "warranty": args.warranty, **_sent(sent)},
+        f"{stone_id(token)} moved to {to} ({action.label}{', SoW warranty' if args.warranty else ''}) in block {sent.block}",
     )
     return 0
 
@@ -320,8 +346,46 @@ def cmd_split(ctx: Context) -> int:
     _, registry = ctx.registry()
     sent = custody.split(registry, ctx.sender(), token, children)
     ctx.result(
-        {"parent": stone_id(token), "children": [stone_id(c[0]) for c in children], **_sent(sent[0])},
-        f"{stone_id(token)} split into {', '.join(stone_id(c[0]) for c in children)} in block {sent[0].block}",
+        {"parent": stone_id(token), "children": [stone_id(c[0]) for c in children], **_sent(sent)},
+        f"{stone_id(token)} split into {', '.join(stone_id(c[0]) for c in children)} in block {sent.block}",
+    )
+    return 0
+
+
+def cmd_declare(ctx: Context) -> int:
+    args = ctx.args
+    stones = custody.read_children(args.stones)
+    if args.country:
+        country(args.country)
+    _, registry = ctx.registry()
+    sent = custody.declare(registry, ctx.sender(), stones, mine=args.mine, country=args.country, lab_grown=args.lab_grown)
+    ids = [stone_id(t) for t, _, _ in stones]
+    ctx.result(
+        {"declared": ids, "mine": args.mine, "country": args.country, **_sent(sent)},
+        f"entered {len(ids)} stones with a declared origin ({args.mine}, {args.country or 'country unknown'}) in block {sent.block}; "
+        "they are marked \"origin declared, not traced from the mine\"",
+    )
+    return 0
+
+
+def cmd_recover(ctx: Context) -> int:
+    tokens = [parse_stone(ref) for ref in ctx.args.stones]
+    _, registry = ctx.registry()
+    sent = custody.recover(registry, ctx.sender(), tokens, admin.document_hash(ctx.args.document))
+    ctx.result(
+        {"recovered": [stone_id(t) for t in tokens], **_sent(sent)},
+        f"recovered {', '.join(stone_id(t) for t in tokens)} to their holders' successors in block {sent.block}",
+    )
+    return 0
+
+
+def cmd_pause(ctx: Context) -> int:
+    _, registry = ctx.registry()
+    paused = ctx.args.command == "pause"
+    sent = ctx.sender().send(registry.functions.pause() if paused else registry.functions.unpause())
+    ctx.result(
+        {"paused": paused, **_sent(sent)},
+        f"registry {'paused: no state changes but flagging until `diamondtrace unpause`' if paused else 'unpaused'} (block {sent.block})",
     )
     return 0
 
@@ -332,8 +396,8 @@ def cmd_grade(ctx: Context) -> int:
     _, registry = ctx.registry()
     sender = ctx.sender()
     lab = admin.participant(registry, sender.address)
-    if args.lab.lower() not in {sender.address.lower(), (lab.name or "").lower()}:
-        raise InputError(f"--lab {args.lab!r} is not the signing account's lab ({lab.name or 'unnamed'}, {sender.address})")
+    if args.lab.lower() not in {sender.address.lower(), (lab["name"] or "").lower()}:
+        raise InputError(f"--lab {args.lab!r} is not the signing account's lab ({lab['name'] or 'unnamed'}, {sender.address})")
     sent = custody.grade(
         registry,
         sender,
@@ -356,12 +420,13 @@ def cmd_grade(ctx: Context) -> int:
 def cmd_flag(ctx: Context) -> int:
     token = _stone(ctx)
     _, registry = ctx.registry()
+    document = admin.document_hash(ctx.args.document)
     if ctx.args.command == "flag":
         reason = Flag[ctx.args.reason.upper()]
-        sent = custody.flag(registry, ctx.sender(), token, reason)
+        sent = custody.flag(registry, ctx.sender(), token, reason, document)
         text = f"{stone_id(token)} flagged {reason.name.lower()}"
     else:
-        sent = custody.unflag(registry, ctx.sender(), token)
+        sent = custody.unflag(registry, ctx.sender(), token, document)
         text = f"{stone_id(token)}: flag cleared"
     ctx.result({"stone_id": stone_id(token), **_sent(sent)}, f"{text} in block {sent.block}")
     return 0
@@ -375,43 +440,54 @@ def render_provenance(p: dict[str, Any]) -> str:
         f"  {p['carat']} ct {p['kind']}, status {p['status']}"
         + (", LABORATORY-GROWN" if p["lab_grown"] else "")
         + (f", FLAGGED {p['flags']['flag'].upper()}" if p["flags"]["flagged"] else ""),
-        f"  holder      {p['holder']}",
-        f"  origin      {o['mine']} mine, {o['country']}; produced {o['production_date']} by {o['producer']}",
-        f"  registered  {o['registered_at']} in batch {o['batch']} (tx {o['registration_transaction']})",
+        f"  holder      {p['holder']}" + (f" (lies in {p['jurisdiction']})" if p["jurisdiction"] else ""),
     ]
+    if o["traced_from_mine"]:
+        lines.append(f"  origin      {o['mine']} mine, {o['country']}; produced {o['production_date']} by {o['producer']}")
+    else:
+        lines.append(f"  origin      ORIGIN DECLARED, NOT TRACED FROM THE MINE: {o['mine']}, {o['country'] or 'country unknown'} (entered by {o['registrant']})")
+    lines.append(f"  registered  {o['registered_at']} in batch {o['batch']} (block {o['registered_block']}), to {o['registered_to']}")
     if p["description"]:
-        lines.append(f"  description {p['description']}")
+        lines.append(f"  description {p['description']}  (the registrant's)")
+    for d in p.get("descriptions", []):
+        lines.append(f"  described   by {d['by']} in block {d['block']}: {d['description']}")
     kp = p["kp_certificate"]
     lines.append(
         f"  KP          {kp['number']}: {kp['exporting_country']} -> {kp['importing_country']}, "
         f"{kp['drawn_carat']} of {kp['declared_carat']} ct drawn, expires {kp['expires']}"
         if kp
-        else "  KP          none"
+        else "  KP          no certificate"
     )
     lineage = p["lineage"]
     lines.append(f"  lineage     root {lineage['root']}; parent {lineage['parent'] or '-'}; children {', '.join(lineage['children']) or '-'}")
-    lines.append(f"  custody     {len(p['custody'])} records")
+    lines.append(f"  custody     {len(p['custody'])} record{'s' if len(p['custody']) != 1 else ''}")
     for r in p["custody"]:
         lines.append(
             f"    {r['seq']:>3}. {r['time']}  {r['action']:<13} {r['from']} -> {r['to']}  block {r['block']} tx {r['transaction']}"
             + (f"  doc {r['document']}" if r["document"] else "")
+            + ("  SoW" if r["warranty"] else "")
             + (f"  KP {r['kp_certificate']}" if r["kp_certificate"] else "")
         )
-    lines.append(f"  grading     {len(p['grading'])} reports")
-    for g in p["grading"]:
+    grading = p["grading"]
+    lines.append(f"  grading     {grading['count']} report{'s' if grading['count'] != 1 else ''}")
+    for g in grading["reports"]:
         lines.append(
             f"    {'current   ' if g['current'] else 'superseded'} {g['report_number']} by {g['lab']}: {g['carat']} ct "
             f"{g['colour']} / {g['clarity']} / {g['cut']}" + (", laboratory-grown" if g["lab_grown"] else ", natural")
         )
     verdict = p["integrity"]
     lines.append(f"  integrity   {'OK' if verdict['ok'] else 'BROKEN'}: {verdict['reason']}")
+    lines.append(f"              checked {verdict['checked']}")
+    for key, label in [("kimberley_process", "Kimberley Process"), ("system_of_warranties", "System of Warranties"), ("rjc", "RJC")]:
+        a = p["assurance"][key]
+        lines.append(f"  {label:<21} {'yes' if a['ok'] else 'NO'}: {a['detail']}")
     return "\n".join(lines)
 
 
 def cmd_verify(ctx: Context) -> int:
     token = _stone(ctx)
     deployment, registry = ctx.registry()
-    report = verify.provenance(registry, token, deployment.block)
+    report = verify.provenance(registry, token, deployment.block, all_descriptions=ctx.args.all_descriptions)
     ctx.result(report, render_provenance(report))
     return 0 if report["integrity"]["ok"] and not report["flags"]["flagged"] else EXIT_RECORD_BROKEN
 
@@ -492,17 +568,26 @@ def build_parser() -> argparse.ArgumentParser:
     deploy = command("deploy", cmd_deploy, "deploy the registry and write deployments/<chainId>.json")
     _signing(deploy)
 
-    participant = command("participant", cmd_participant, "accredit, revoke and show participants")
+    participant = command("participant", cmd_participant, "accredit, revoke and show participants; record RJC certifications")
     participant_commands = participant.add_subparsers(dest="participant_command", required=True, metavar="ACTION")
     add = participant_commands.add_parser("add", help="accredit ADDRESS with a role (keeps its other roles); admin only")
     add.add_argument("address")
     add.add_argument("--role", required=True, choices=list(ROLES))
     add.add_argument("--name", required=True)
-    add.add_argument("--country", required=True, help="ISO 3166-1 alpha-2 code, e.g. BW")
+    add.add_argument("--country", required=True, help="ISO 3166-1 alpha-2 code, e.g. BW; an address never changes country")
+    add.add_argument("--prefix", help="stone-ID prefix for life (producers and manufacturers), e.g. BW-JW-; none may start another")
+    add.add_argument("--rjc-certificate", metavar="ID", help="its RJC Code of Practices certificate (with --rjc-expires)")
+    add.add_argument("--rjc-expires", type=_date, metavar="YYYY-MM-DD", help="last day the RJC certificate is valid (UTC)")
     _signing(add)
     revoke = participant_commands.add_parser("revoke", help="withdraw ADDRESS's accreditation; admin only")
     revoke.add_argument("address")
+    revoke.add_argument("--successor", metavar="ADDRESS", help="who its stones in the trade may be recovered to (`recover`)")
     _signing(revoke)
+    rjc = participant_commands.add_parser("rjc", help="record or renew ADDRESS's RJC certification (a past date withdraws it); admin only")
+    rjc.add_argument("address")
+    rjc.add_argument("--certificate", required=True, metavar="ID")
+    rjc.add_argument("--expires", required=True, type=_date, metavar="YYYY-MM-DD")
+    _signing(rjc)
     show = participant_commands.add_parser("show", help="show ADDRESS's profile")
     show.add_argument("address")
 
@@ -523,6 +608,7 @@ def build_parser() -> argparse.ArgumentParser:
     _signing(register)
     kp_show = kp_commands.add_parser("show", help="show a certificate and how much of it is drawn")
     kp_show.add_argument("number")
+    kp_show.add_argument("--exporting", metavar="CC", help="exporting country (default: the number's first two letters, as in BW-KP-...)")
 
     minting = command(
         "mint",
@@ -537,13 +623,15 @@ def build_parser() -> argparse.ArgumentParser:
     transfer = command("transfer", cmd_transfer, "move a stone with a custody record, or sign an authorization for someone to submit")
     transfer.add_argument("stone", metavar="STONE", help="token id or producer stone ID")
     transfer.add_argument("--to", required=True)
-    transfer.add_argument("--action", default="sale", choices=[a.label for a in Action if a != Action.TRANSFER])
+    transfer.add_argument("--action", default="sale", choices=[a.label for a in NAMED_ACTIONS])
     transfer.add_argument("--document", type=Path, help="invoice or other document; only its hash is recorded")
-    transfer.add_argument("--kp", metavar="NUMBER", help="KP certificate for a cross-border move of a rough stone")
+    transfer.add_argument("--warranty", action="store_true", help="the invoice carries the WDC System of Warranties statement")
+    transfer.add_argument("--kp", metavar="NUMBER", help="KP certificate (of the country the stone lies in) for a rough stone crossing a border")
     transfer.add_argument("--sign-only", type=Path, metavar="OUT.json", help="write a signed EIP-712 authorization instead of sending")
     transfer.add_argument("--chain-id", type=int, help="with --sign-only and --registry: sign offline for this chain")
     transfer.add_argument("--registry", help="with --sign-only and --chain-id: the registry address")
     transfer.add_argument("--nonce", type=int, help="with --sign-only: the holder's nonce (read from the chain when online)")
+    transfer.add_argument("--last-record-block", type=int, metavar="N", help="with --sign-only: the block of the stone's latest record (read from the chain when online)")
     transfer.add_argument("--valid-until", type=_date, help="with --sign-only: last valid day, UTC (default: 7 days)")
     _signing(transfer)
 
@@ -553,8 +641,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     split = command("split", cmd_split, "split a rough stone into polished stones (a manufacturer holding it)")
     split.add_argument("stone", metavar="STONE")
-    split.add_argument("children", type=Path, metavar="CHILDREN.csv", help="columns stone_id,carat[,description]")
+    split.add_argument("children", type=Path, metavar="CHILDREN.csv", help="columns stone_id,carat[,description]; IDs with your prefix")
     _signing(split)
+
+    declare = command("declare", cmd_declare, "enter polished stones made before the registry, with a declared origin (a manufacturer)")
+    declare.add_argument("stones", type=Path, metavar="STONES.csv", help="columns stone_id,carat[,description]; IDs with your prefix")
+    declare.add_argument("--mine", required=True, help='the declared mine, or a description such as "Unknown"')
+    declare.add_argument("--country", help="the declared country of origin (omit if unknown)")
+    declare.add_argument("--lab-grown", action="store_true", help="the stones are laboratory-grown")
+    _signing(declare)
 
     grade = command("grade", cmd_grade, "record a grading report (a lab)")
     grade.add_argument("stone", metavar="STONE")
@@ -568,16 +663,29 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--document", type=Path, help="the report document; only its hash is recorded")
     _signing(grade)
 
-    flag = command("flag", cmd_flag, "flag a stone you hold stolen or lost")
+    flag = command("flag", cmd_flag, "flag a stone stolen or lost: its holder, or the admin on a report (--document)")
     flag.add_argument("stone", metavar="STONE")
     flag.add_argument("--reason", required=True, choices=["stolen", "lost"])
+    flag.add_argument("--document", type=Path, help="the report (police, insurer); required of the admin; only its hash is recorded")
     _signing(flag)
-    unflag = command("unflag", cmd_flag, "clear a stone's flag (admin)")
+    unflag = command("unflag", cmd_flag, "clear a stone's flag (admin), on a document")
     unflag.add_argument("stone", metavar="STONE")
+    unflag.add_argument("--document", type=Path, help="the report of the stone's recovery; only its hash is recorded")
     _signing(unflag)
 
-    check = command("verify", cmd_verify, "a stone's full provenance and integrity verdict (exit 1 if broken or flagged)")
+    recover = command("recover", cmd_recover, "move revoked participants' stones to their named successors (admin)")
+    recover.add_argument("stones", nargs="+", metavar="STONE")
+    recover.add_argument("--document", type=Path, required=True, help="the ruling or agreement; only its hash is recorded")
+    _signing(recover)
+
+    for name, help in [("pause", "stop every state change but flagging (admin)"), ("unpause", "lift a pause (admin)")]:
+        _signing(command(name, cmd_pause, help))
+
+    check = command("verify", cmd_verify, "a stone's full provenance, integrity and assurance verdicts (exit 1 if broken or flagged)")
     check.add_argument("stone", metavar="STONE", help="token id or producer stone ID")
+    check.add_argument(
+        "--all-descriptions", action="store_true", help="also every holder's description, each with its author (reads the whole chain)"
+    )
 
     explore = command("explorer", cmd_explorer, "serve the read-only web explorer for the registry")
     explore.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")

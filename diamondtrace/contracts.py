@@ -37,19 +37,20 @@ def abi(name: str) -> list[dict[str, Any]]:
 
 
 def registry_contract(w3: Web3, address: str) -> Contract:
-    return w3.eth.contract(address=Web3.to_checksum_address(address), abi=abi("DiamondRegistry"))
+    """The registry, its structs decoded as named tuples."""
+    return w3.eth.contract(address=Web3.to_checksum_address(address), abi=abi("DiamondRegistry"), decode_tuples=True)
 
 
 def certificates_contract(registry: Contract) -> Contract:
     """The registry's book of KP certificates."""
     address = registry.functions.certificates().call()
-    return registry.w3.eth.contract(address=address, abi=abi("KimberleyCertificates"))
+    return registry.w3.eth.contract(address=address, abi=abi("KimberleyCertificates"), decode_tuples=True)
 
 
 def grading_contract(registry: Contract) -> Contract:
     """The registry's book of grading reports."""
     address = registry.functions.grading().call()
-    return registry.w3.eth.contract(address=address, abi=abi("GradingBook"))
+    return registry.w3.eth.contract(address=address, abi=abi("GradingBook"), decode_tuples=True)
 
 
 @lru_cache(maxsize=None)

@@ -17,17 +17,20 @@ from web3.contract import Contract
 
 from .chain import Sender, Sent
 from .errors import InputError
-from .model import ZERO32, Action, Flag, parse_centicarats, stone_id, text32, text_of, token_id
+from .model import MAX_DESCRIPTION, ZERO32, Action, Flag, parse_centicarats, stone_id, text32, text_of, token_id
 
 DOMAIN_NAME = "DiamondTrace Registry"
-DOMAIN_VERSION = "1"
+DOMAIN_VERSION = "2"
 AUTHORIZATION_FIELDS = [
     {"name": "tokenId", "type": "uint256"},
+    {"name": "holder", "type": "address"},
     {"name": "to", "type": "address"},
     {"name": "action", "type": "uint8"},
     {"name": "document", "type": "bytes32"},
     {"name": "certificate", "type": "bytes32"},
+    {"name": "warranty", "type": "bool"},
     {"name": "nonce", "type": "uint256"},
+    {"name": "lastRecordBlock", "type": "uint256"},
     {"name": "deadline", "type": "uint256"},
 ]
 
@@ -37,15 +40,29 @@ class Authorization:
     """A holder's permission to move one stone, as the registry's `CustodyAuthorization` struct."""
 
     tokenId: int
+    holder: str
     to: str
     action: int
     document: bytes
     certificate: bytes
+    warranty: bool
     nonce: int
+    lastRecordBlock: int
     deadline: int
 
     def as_tuple(self) -> tuple:
-        return (self.tokenId, self.to, int(self.action), self.document, self.certificate, self.nonce, self.deadline)
+        return (
+            self.tokenId,
+            self.holder,
+            self.to,
+            int(self.action),
+            self.document,
+            self.certificate,
+            self.warranty,
+            self.nonce,
+            self.lastRecordBlock,
+            self.deadline,
+        )
 
 
 def typed_data(chain_id: int, registry: str, auth: Authorization) -> dict:
@@ -83,8 +100,19 @@ def sign_authorization(account: LocalAccount, chain_id: int, registry: str, auth
 SIGNED_TYPE = "diamondtrace/custody-authorization"
 
 
-def transfer(registry: Contract, sender: Sender, token: int, to: str, action: Action, document: bytes, certificate: bytes) -> Sent:
-    return sender.send(registry.functions.custodyTransfer(to, token, int(action), document, certificate))
+def transfer(
+    registry: Contract,
+    sender: Sender,
+    token: int,
+    to: str,
+    action: Action,
+    document: bytes,
+    certificate: bytes,
+    warranty: bool = False,
+) -> Sent:
+    """A custody transfer; `warranty`: the invoice (hashed as `document`) carries the WDC System of
+    Warranties statement."""
+    return sender.send(registry.functions.transferCustody(to, token, int(action), document, certificate, warranty))
 
 
 def signed_authorization(
@@ -102,11 +130,14 @@ def signed_authorization(
         "stoneId": stone_id(auth.tokenId),
         "authorization": {
             "tokenId": str(auth.tokenId),
+            "holder": auth.holder,
             "to": auth.to,
             "action": Action(auth.action).label,
             "document": "0x" + auth.document.hex(),
             "certificate": text_of(auth.certificate) or None,
+            "warranty": auth.warranty,
             "nonce": auth.nonce,
+            "lastRecordBlock": auth.lastRecordBlock,
             "deadline": auth.deadline,
         },
         "signature": "0x" + signature.hex(),
@@ -123,11 +154,14 @@ def read_signed(path: Path) -> tuple[dict[str, Any], Authorization, bytes]:
         a = data["authorization"]
         auth = Authorization(
             tokenId=int(a["tokenId"]),
+            holder=Web3.to_checksum_address(a["holder"]),
             to=Web3.to_checksum_address(a["to"]),
             action=int(Action.parse(a["action"])),
             document=bytes.fromhex(a["document"].removeprefix("0x")),
             certificate=text32(a["certificate"]) if a.get("certificate") else ZERO32,
+            warranty=bool(a["warranty"]),
             nonce=int(a["nonce"]),
+            lastRecordBlock=int(a["lastRecordBlock"]),
             deadline=int(a["deadline"]),
         )
         signature = bytes.fromhex(data["signature"].removeprefix("0x"))
@@ -151,11 +185,18 @@ def read_signed(path: Path) -> tuple[dict[str, Any], Authorization, bytes]:
 
 
 def broadcast(registry: Contract, sender: Sender, auth: Authorization, signature: bytes) -> Sent:
-    return sender.send(registry.functions.custodyTransferWithAuthorization(auth.as_tuple(), signature))
+    return sender.send(registry.functions.transferCustodySigned(auth.as_tuple(), signature))
+
+
+def recover(registry: Contract, sender: Sender, tokens: list[int], document: bytes) -> Sent:
+    """The admin moves revoked participants' stones to their named successors."""
+    if document == ZERO32:
+        raise InputError("a recovery needs --document: the ruling or agreement behind it (only its hash is recorded)")
+    return sender.send(registry.functions.recover(tokens, document))
 
 
 def read_children(path: Path) -> list[tuple[int, int, str | None]]:
-    """`split`'s CSV: stone_id,carat[,description]."""
+    """`split`'s and `declare`'s CSV: stone_id,carat[,description]."""
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
@@ -182,22 +223,36 @@ def read_children(path: Path) -> list[tuple[int, int, str | None]]:
             if sid in seen:
                 raise InputError(f"stone ID {sid} repeated")
             seen.add(sid)
-            children.append((token, parse_centicarats(row[1]), row[2].strip() if width > 2 and row[2].strip() else None))
+            description = row[2].strip() if width > 2 and row[2].strip() else None
+            if description and len(description.encode()) > MAX_DESCRIPTION:
+                raise InputError(f"description is {len(description.encode())} bytes; at most {MAX_DESCRIPTION}")
+            children.append((token, parse_centicarats(row[1]), description))
         except InputError as exc:
             problems.append(f"{path}:{line}: {exc}")
     if problems:
         raise InputError("nothing was sent:\n" + "\n".join(problems))
     if not children:
-        raise InputError(f"{path}: no child stones listed")
+        raise InputError(f"{path}: no stones listed")
     return children
 
 
-def split(registry: Contract, sender: Sender, parent: int, children: list[tuple[int, int, str | None]]) -> list[Sent]:
-    sent = [sender.send(registry.functions.split(parent, [c[0] for c in children], [c[1] for c in children]))]
-    described = [(c[0], c[2]) for c in children if c[2]]
-    if described:
-        sent.append(sender.send(registry.functions.describe([t for t, _ in described], [d for _, d in described])))
-    return sent
+def _columns(stones: list[tuple[int, int, str | None]]) -> tuple[list[int], list[int], list[str]]:
+    """Token ids, weights and descriptions (an empty list when no stone has one)."""
+    descriptions = [d or "" for _, _, d in stones]
+    return [t for t, _, _ in stones], [w for _, w, _ in stones], descriptions if any(descriptions) else []
+
+
+def split(registry: Contract, sender: Sender, parent: int, children: list[tuple[int, int, str | None]]) -> Sent:
+    """Splits rough stone `parent` into polished `children` (id, centicarats, description)."""
+    return sender.send(registry.functions.split(parent, *_columns(children)))
+
+
+def declare(
+    registry: Contract, sender: Sender, stones: list[tuple[int, int, str | None]], *, mine: str, country: str | None, lab_grown: bool
+) -> Sent:
+    """Enters polished stones made before the registry, marked "origin declared, not traced from the mine"."""
+    origin = (text32(mine, "--mine"), country.encode("ascii") if country else b"\0\0", lab_grown)
+    return sender.send(registry.functions.declare(origin, *_columns(stones)))
 
 
 def grade(
@@ -231,9 +286,12 @@ def _short(text: str, size: int, what: str) -> bytes:
     return text32(text, what)[:size]
 
 
-def flag(registry: Contract, sender: Sender, token: int, reason: Flag) -> Sent:
-    return sender.send(registry.functions.flag(token, int(reason)))
+def flag(registry: Contract, sender: Sender, token: int, reason: Flag, document: bytes = ZERO32) -> Sent:
+    """The holder flags its stone; or the admin, on a report (`document` required)."""
+    return sender.send(registry.functions.flag(token, int(reason), document))
 
 
-def unflag(registry: Contract, sender: Sender, token: int) -> Sent:
-    return sender.send(registry.functions.clearFlag(token))
+def unflag(registry: Contract, sender: Sender, token: int, document: bytes) -> Sent:
+    if document == ZERO32:
+        raise InputError("clearing a flag needs --document: the report that the stone was recovered (only its hash is recorded)")
+    return sender.send(registry.functions.clearFlag(token, document))

@@ -22,19 +22,19 @@ from . import admin, custody, localnode, mint
 from .chain import Sender, connect
 from .contracts import Deployment, registry_contract
 from .errors import DiamondTraceError
-from .model import ROLES, ZERO32, Action, text32, token_id
+from .model import ZERO32, Action, text32, token_id
 from .wallet import dev_signer
 
 STONES = 1_200
 CAST = {
-    # key: (dev account, role, country, name)
-    "producer": (1, "producer", "BW", "Debswana Diamond Company (Jwaneng, Botswana)"),
-    "trader": (2, "trader", "BE", "Antwerp Rough Traders NV (Belgium)"),
-    "manufacturer": (3, "manufacturer", "IN", "Surat Diamond Works (India)"),
-    "lab": (4, "lab", "US", "Gemological Laboratory of New York (USA)"),
-    "retailer": (5, "retailer", "US", "Fifth Avenue Jewellers (New York, USA)"),
-    "kp_bw": (6, "kp-authority", "BW", "Botswana Kimberley Process Authority"),
-    "kp_be": (7, "kp-authority", "BE", "Belgian Kimberley Process Authority"),
+    # key: (dev account, role, country, name, stone-ID prefix, RJC-certified)
+    "producer": (1, "producer", "BW", "Debswana Diamond Company (Jwaneng, Botswana)", "BW-JW-", True),
+    "trader": (2, "trader", "BE", "Antwerp Rough Traders NV (Belgium)", None, True),
+    "manufacturer": (3, "manufacturer", "IN", "Surat Diamond Works (India)", "IN-SRT-", True),
+    "lab": (4, "lab", "US", "Gemological Laboratory of New York (USA)", None, True),
+    "retailer": (5, "retailer", "US", "Fifth Avenue Jewellers (New York, USA)", None, True),
+    "kp_bw": (6, "kp-authority", "BW", "Botswana Kimberley Process Authority", None, False),
+    "kp_be": (7, "kp-authority", "BE", "Belgian Kimberley Process Authority", None, False),
 }
 CONSUMER = 9
 
@@ -64,12 +64,14 @@ def journey(chain_port: int, state: Path, deployment_path: Path, workdir: Path) 
     registry = registry_contract(chain.w3, deployment.registry)
     say(f"• Deployed a new registry for this run at {deployment.registry} (record {deployment_path}).")
 
-    for key, (index, role, country, name) in CAST.items():
-        owner.send(registry.functions.accredit(senders[key].address, ROLES[role], country.encode(), name))
-        say(f"  accredited {name} as {role}")
+    today = dt.datetime.now(dt.timezone.utc).date()
+    for key, (index, role, country, name, prefix, certified) in CAST.items():
+        admin.add_participant(registry, owner, senders[key].address, role, name, country, prefix)
+        if certified:
+            admin.certify_rjc(registry, owner, senders[key].address, f"RJC-COP-{index:04d}", today + dt.timedelta(days=3 * 365))
+        say(f"  accredited {name} as {role}" + (f", prefix {prefix}" if prefix else "") + (", RJC-certified" if certified else ""))
 
     run = f"{int(time.time()) % 100000:05d}"
-    today = dt.datetime.now(dt.timezone.utc).date()
     kp_export = f"BW-KP-{run}-001"
     parcel_size = 24
     rng = random.Random(run)
@@ -89,7 +91,7 @@ def journey(chain_port: int, state: Path, deployment_path: Path, workdir: Path) 
         writer.writerow(["stone_id", "carat", "mine", "country", "production_date"])
         for i, weight in enumerate(carats):
             writer.writerow([f"BW-JW-{run}-{i:05d}", f"{weight // 100}.{weight % 100:02d}", "Jwaneng", "BW", str(today - dt.timedelta(days=2))])
-    result = mint.mint(registry, senders["producer"], run_file, from_block=deployment.block)
+    result = mint.mint(registry, senders["producer"], run_file)
     say(
         f"• Debswana registered a production run of {result.registered:,} stones from {run_file.name} in "
         f"{len(result.transactions)} transactions ({result.gas_used / result.registered:,.0f} gas per stone, "
@@ -99,10 +101,10 @@ def journey(chain_port: int, state: Path, deployment_path: Path, workdir: Path) 
     parcel = [token_id(f"BW-JW-{run}-{i:05d}") for i in range(parcel_size)]
     invoice = keccak(b"Commercial invoice BW->BE with the WDC System of Warranties statement")
     senders["producer"].send_all(
-        registry.functions.custodyTransfer(senders["trader"].address, t, int(Action.EXPORT), invoice, text32(kp_export))
+        registry.functions.transferCustody(senders["trader"].address, t, int(Action.EXPORT), invoice, text32(kp_export), True)
         for t in parcel
     )
-    say(f"• Exported a parcel of {parcel_size} rough stones to Antwerp under {kp_export} (each drawn from it).")
+    say(f"• Exported a parcel of {parcel_size} rough stones to Antwerp under {kp_export} (each drawn from it), invoices with the SoW warranty.")
 
     kp_onward = f"BE-KP-{run}-001"
     rough = parcel[0]
@@ -114,7 +116,7 @@ def journey(chain_port: int, state: Path, deployment_path: Path, workdir: Path) 
     )  # fmt: skip
     custody.transfer(
         registry, senders["trader"], rough, senders["manufacturer"].address, Action.SALE,
-        keccak(b"Invoice Antwerp -> Surat"), text32(kp_onward),
+        keccak(b"Invoice Antwerp -> Surat"), text32(kp_onward), warranty=True,
     )  # fmt: skip
     say(f"• Antwerp sold rough stone BW-JW-{run}-00000 ({carats[0] / 100:.2f} ct) to Surat under Belgian certificate {kp_onward}.")
 
@@ -123,14 +125,21 @@ def journey(chain_port: int, state: Path, deployment_path: Path, workdir: Path) 
     polished = children[0][0]
     say(f"• Surat cut it into {len(children)} polished stones: " + ", ".join(f"IN-SRT-{run}-{n}" for n in range(1, len(children) + 1)) + ".")
 
-    custody.transfer(registry, senders["manufacturer"], polished, senders["retailer"].address, Action.SALE, keccak(b"Invoice Surat -> New York"), ZERO32)
+    custody.transfer(
+        registry, senders["manufacturer"], polished, senders["retailer"].address, Action.SALE,
+        keccak(b"Invoice Surat -> New York"), ZERO32, warranty=True,
+    )  # fmt: skip
+    custody.transfer(registry, senders["retailer"], polished, senders["lab"].address, Action.GRADING, keccak(b"Grading memo"), ZERO32)
     custody.grade(
         registry, senders["lab"], polished, report=f"GLNY-{run}-7781", carat=f"{children[0][1] / 100:.2f}",
         colour="E", clarity="VVS1", cut="Excellent", lab_grown=False, document=keccak(b"Grading report"),
     )  # fmt: skip
-    say(f"• The New York retailer bought IN-SRT-{run}-1; the lab graded it E / VVS1 / Excellent, natural.")
+    custody.transfer(registry, senders["lab"], polished, senders["retailer"].address, Action.RETURN, keccak(b"Grading memo return"), ZERO32)
+    say(f"• The New York retailer bought IN-SRT-{run}-1 and sent it to the lab, which graded it E / VVS1 / Excellent, natural.")
 
-    custody.transfer(registry, senders["retailer"], polished, consumer, Action.RETAIL_SALE, keccak(b"Retail receipt"), ZERO32)
+    custody.transfer(
+        registry, senders["retailer"], polished, consumer, Action.RETAIL_SALE, keccak(b"Retail receipt"), ZERO32, warranty=True
+    )
     say(f"• Sold at retail to a consumer's wallet {consumer}.")
     elapsed = time.monotonic() - started
     say(f"• Journey complete in {elapsed:.1f} s.")

@@ -22,11 +22,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from web3.contract import Contract
 
 from .chain import EIP7825_TX_GAS_CAP, Call, Sender, Sent, batch_request, decoded, eth_call, rpc, view
+from .contracts import certificates_contract
 from .countries import COUNTRIES
 from .errors import ChainError, InputError
 from .model import (
@@ -34,7 +35,7 @@ from .model import (
     ROLES,
     STONE_ID_PATTERN,
     ZERO32,
-    Kind,
+    Origin,
     day_number,
     format_carat,
     parse_centicarats,
@@ -56,7 +57,6 @@ FORMULA_START = ("=", "+", "@", "\t", "\r")
 # Rows checked at a time, then looked up on chain (one call, ~14M gas: inside any node's eth_call
 # gas cap) while the next are checked.
 ROWS_CHUNK = 5_000
-DESCRIBE_CHUNK = 100
 # Gas kept in reserve above the estimate: the registry's work per stone is fixed, so this is ample.
 GAS_MARGIN = 1.05
 
@@ -423,12 +423,14 @@ class CertificateState:
     drawn: int
 
 
-def _certificate(registry: Contract, number: str) -> CertificateState | None:
-    try:
-        declared, _, _, drawn = registry.functions.certificate(text32(number)).call()
-    except Exception:  # UnknownCertificate
+def _certificate(book: Contract, exporting: str, number: str) -> CertificateState | None:
+    """KP certificate `number` of `exporting`, or None if it is not recorded."""
+    found = book.functions.certificateId(exporting.encode("ascii"), text32(number)).call()
+    if not found:
         return None
-    return CertificateState(number, declared[3], declared[5], declared[6], declared[7], drawn)
+    c = book.functions.certificate(found).call()
+    d = c.declared
+    return CertificateState(number, d.exporter, d.issuedAt, d.expiresAt, d.centicarats, c.drawnCenticarats)
 
 
 @dataclass
@@ -445,8 +447,9 @@ class Registrations:
     time, so that the chain looks up the first stones while the rest of the file is read. No
     question goes out before `ready` is done."""
 
-    def __init__(self, registry: Contract, pool: ThreadPoolExecutor, ready: Future) -> None:
+    def __init__(self, registry: Contract, sender: str, pool: ThreadPoolExecutor, ready: Future) -> None:
         self.registry = registry
+        self.sender = sender
         self._pool = pool
         self._ready = ready
         self._asked: list[tuple[list[StoneRow], Future]] = []
@@ -473,25 +476,30 @@ class Registrations:
         return new, found
 
 
-def check_against_chain(registrations: Registrations, path: Path, to: str, batch_size: int, now: int) -> Plan:
+def check_against_chain(registrations: Registrations, path: Path, to: str, batch_size: int, start: "Opening") -> Plan:
     """Compares the file's rows, as asked about in `registrations`, with the chain: stones already
-    registered (same data: skipped; different data: a problem), KP certificates (known, valid at
-    block time `now`, exported by `to`, not over-drawn)."""
+    registered (same data: skipped; different data: a problem), the producer's country and prefix,
+    the recipient, and KP certificates (known, valid at the block time, exported by the producer,
+    not over-drawn). Every problem is reported, in the file's order."""
     registry = registrations.registry
+    book = certificates_contract(registry)
     problems: list[Problem] = []
     already: list[StoneRow] = []
     new, found = registrations.answers()
-    batches_seen: dict[int, tuple] = {}
+    batches_seen: dict[int, Any] = {}
+    numbers: dict[int, str] = {}
     for row, batch_id, weight in found:
         if batch_id not in batches_seen:
-            batches_seen[batch_id] = tuple(registry.functions.batch(batch_id).call())
+            batches_seen[batch_id] = registry.functions.batch(batch_id).call()
         b = batches_seen[batch_id]
+        if b.certificate and b.certificate not in numbers:
+            numbers[b.certificate] = text_of(book.functions.certificate(b.certificate).call().declared.number)
         on_chain = {
             "carat": format_carat(weight),
-            "mine": text_of(b[5]),
-            "country": bytes(b[3]).decode("ascii", "replace"),
-            "production_date": str(dt.date(1970, 1, 1) + dt.timedelta(days=b[2])),
-            "kp_certificate": text_of(b[6]) or "",
+            "mine": text_of(b.mine),
+            "country": bytes(b.country).decode("ascii", "replace"),
+            "production_date": str(dt.date(1970, 1, 1) + dt.timedelta(days=b.productionDay)),
+            "kp_certificate": numbers.get(b.certificate, ""),
         }
         in_file = {
             "carat": format_carat(row.centicarats),
@@ -501,33 +509,57 @@ def check_against_chain(registrations: Registrations, path: Path, to: str, batch
             "kp_certificate": row.kp_certificate or "",
         }
         differ = [k for k in on_chain if on_chain[k] != in_file[k]]
-        if differ or b[7] != 0 or b[4] != Kind.ROUGH:
+        if differ or b.parent != 0 or b.origin != Origin.MINE or b.labGrown:
             detail = "; ".join(f"{k} is {on_chain[k]!r} on chain but {in_file[k]!r} in the file" for k in differ)
             problems.append(
-                Problem(row.line, differ[0] if differ else "stone_id", f"stone ID {row.stone_id} is already registered with different data: {detail or 'not as a rough stone of this run'}")
+                Problem(row.line, differ[0] if differ else "stone_id", f"stone ID {row.stone_id} is already registered with different data: {detail or 'not as a natural rough stone of a production run'}")
             )
         else:
             already.append(row)
 
-    needs: dict[str, list[StoneRow]] = {}
+    # A producer registers only stones of its own country, under its own prefix, into its own
+    # custody or an accredited participant's in the same country.
+    producer_country = start.country
+    for row in new:
+        if row.country != producer_country:
+            problems.append(
+                Problem(row.line, "country", f"{row.country} is not the producer's accredited country ({producer_country}): a producer registers only its own country's stones")
+            )
+        if not row.stone_id.startswith(start.prefix):
+            problems.append(
+                Problem(row.line, "stone_id", f"stone ID {row.stone_id} does not start with the producer's prefix {start.prefix!r}")
+            )
+    if new and to.lower() != registrations.sender.lower():
+        recipient = registry.functions.participant(to).call()
+        if not recipient.roles or bytes(recipient.country).decode() != producer_country:
+            problems.append(
+                Problem(new[0].line, None, f"--to {to} must be a participant accredited in {producer_country}, the producer's country")
+            )
+
+    needs: dict[tuple[str, str], list[StoneRow]] = {}
     for row in new:
         if row.kp_certificate:
-            needs.setdefault(row.kp_certificate, []).append(row)
-    for number, cert_rows in needs.items():
-        cert = _certificate(registry, number)
+            needs.setdefault((row.country, row.kp_certificate), []).append(row)
+    for (exporting, number), cert_rows in needs.items():
+        cert = _certificate(book, exporting, number)
         if cert is None:
-            problems.append(Problem(cert_rows[0].line, "kp_certificate", f"KP certificate {number} is not recorded on the registry"))
+            problems.append(Problem(cert_rows[0].line, "kp_certificate", f"KP certificate {number} of {exporting} is not recorded on the registry"))
             continue
-        if not cert.issued <= now <= cert.expires:
-            expired = now > cert.expires
+        if not cert.issued <= start.now <= cert.expires:
+            expired = start.now > cert.expires
             when = dt.datetime.fromtimestamp(cert.expires if expired else cert.issued, dt.timezone.utc).date()
             problems.append(
                 Problem(cert_rows[0].line, "kp_certificate", f"KP certificate {number} {'expired on' if expired else 'is not valid before'} {when}")
             )
             continue
-        if cert.exporter.lower() != to.lower():
+        sender = registrations.sender
+        if cert.exporter.lower() != sender.lower() or to.lower() != sender.lower():
             problems.append(
-                Problem(cert_rows[0].line, "kp_certificate", f"KP certificate {number} is for exporter {cert.exporter}, but the stones go to {to}")
+                Problem(
+                    cert_rows[0].line,
+                    "kp_certificate",
+                    f"KP certificate {number} is for exporter {cert.exporter}: only its exporter registers stones under it, into its own custody",
+                )
             )
             continue
         drawn = cert.drawn
@@ -566,7 +598,29 @@ def gas_model(registry: Contract, sender: Sender, to: str, first: list[StoneRow]
     # Room for a stone ID longer than the estimated ones (calldata) and for another batch's certificate.
     per_stone = two - one + 16 * 32
     fixed = one - (two - one) + 60_000
-    return lambda n: min(math.ceil((fixed + per_stone * n) * GAS_MARGIN), EIP7825_TX_GAS_CAP)
+    return lambda n: math.ceil((fixed + per_stone * n) * GAS_MARGIN)
+
+
+def description_gas(rows: list[StoneRow]) -> int:
+    """Gas the batch's descriptions add (calldata, the `StoneDescribed` log, copying), generously."""
+    return sum(3_000 + 40 * len(r.description.encode()) for r in rows if r.description)
+
+
+def fit(batches: list[list[StoneRow]], gas: Callable[[int], int]) -> list[list[StoneRow]]:
+    """Splits any batch whose estimate, descriptions included, would pass EIP-7825's cap."""
+    fitted: list[list[StoneRow]] = []
+    for batch in batches:
+        start = 0
+        for end in range(1, len(batch) + 1):
+            if end - start > 1 and gas(end - start) + description_gas(batch[start:end]) > EIP7825_TX_GAS_CAP:
+                fitted.append(batch[start : end - 1])
+                start = end - 1
+        fitted.append(batch[start:])
+    return fitted
+
+
+def batch_gas(gas: Callable[[int], int], batch: list[StoneRow]) -> int:
+    return min(gas(len(batch)) + description_gas(batch), EIP7825_TX_GAS_CAP)
 
 
 def _gas_for_plan(
@@ -589,10 +643,18 @@ def register_call(registry: Contract, to: str, batch: list[StoneRow]):
         text32(first.mine, "mine"),
         first.country.encode("ascii"),
         day_number(first.production_date),
-        int(Kind.ROUGH),
+        False,  # production runs are natural rough
         text32(first.kp_certificate) if first.kp_certificate else ZERO32,
     )
-    return Call(registry, "register", inputs, [r.token_id for r in batch], [r.centicarats for r in batch])
+    descriptions = [r.description or "" for r in batch]
+    return Call(
+        registry,
+        "register",
+        inputs,
+        [r.token_id for r in batch],
+        [r.centicarats for r in batch],
+        descriptions if any(descriptions) else [],
+    )
 
 
 @contextlib.contextmanager
@@ -663,6 +725,8 @@ class Opening:
 
     max_batch: int
     roles: int
+    country: str
+    prefix: str
     fees: dict[str, int]
     now: int
 
@@ -677,7 +741,9 @@ def _open(registry: Contract, sender: Sender) -> Opening:
     if _unmined(pending, latest) > 0:
         wait_for_pending(sender)
     fees = sender.fees(block)
-    return Opening(int(decoded(limit, max_batch)[0]), decoded(participant, participant_view)[0][0], fees, int(block["timestamp"], 16))
+    profile = decoded(participant, participant_view)[0]
+    roles, country, prefix = profile[0], bytes(profile[1]).decode("ascii", "replace"), text_of(profile[3])
+    return Opening(int(decoded(limit, max_batch)[0]), roles, country, prefix, fees, int(block["timestamp"], 16))
 
 
 @dataclass
@@ -706,24 +772,6 @@ class MintResult:
         }
 
 
-def _describe_missing(registry: Contract, sender: Sender, rows: list[StoneRow], from_block: int) -> list[Sent]:
-    """Descriptions go in `StoneDescribed` events; sends those not yet on chain for stones the
-    sender still holds."""
-    wanted = {r.token_id: r.description for r in rows if r.description}
-    if not wanted:
-        return []
-    done = {
-        log["args"]["tokenId"]
-        for log in registry.events.StoneDescribed().get_logs(from_block=from_block, argument_filters={"by": sender.address})
-    }
-    todo = [(t, d) for t, d in wanted.items() if t not in done and registry.functions.ownerOf(t).call() == sender.address]
-    calls = [
-        registry.functions.describe([t for t, _ in todo[i : i + DESCRIBE_CHUNK]], [d for _, d in todo[i : i + DESCRIBE_CHUNK]])
-        for i in range(0, len(todo), DESCRIBE_CHUNK)
-    ]
-    return sender.send_all(calls) if calls else []
-
-
 def mint(
     registry: Contract,
     sender: Sender,
@@ -731,7 +779,6 @@ def mint(
     *,
     to: str | None = None,
     batch_size: int | None = None,
-    from_block: int = 0,
     on_batch: Callable[[int], None] | None = None,
     on_plan: Callable[[Plan], None] | None = None,
 ) -> MintResult:
@@ -745,7 +792,7 @@ def mint(
         with ThreadPoolExecutor(max_workers=4, thread_name_prefix="chain") as pool:
             # The chain answers while the file is read.
             opening = pool.submit(_open, registry, sender)
-            registrations = Registrations(registry, pool, opening)
+            registrations = Registrations(registry, sender.address, pool, opening)
             guess: list[Future] = []  # gas, from estimates on the file's first stones
 
             def checked(chunk: list[StoneRow]) -> None:
@@ -760,13 +807,21 @@ def mint(
                 raise InputError(f"--batch-size {size} must be between 1 and {start.max_batch} (the registry's MAX_BATCH)")
             if not start.roles & ROLES["producer"]:
                 raise InputError(f"{sender.address} is not an accredited producer on this registry; nothing was sent")
-            plan = check_against_chain(registrations, path, to, size, start.now)
+            if not start.prefix:
+                raise InputError(
+                    f"{sender.address} has no stone-ID prefix on this registry (the admin gives one with "
+                    "`participant add ... --prefix`); nothing was sent"
+                )
+            plan = check_against_chain(registrations, path, to, size, start)
+            calls = []
+            if plan.batches:
+                gas = _gas_for_plan(guess[0], rows[:2], plan, registry, sender, to)
+                plan.batches = fit(plan.batches, gas)
+                calls = [register_call(registry, to, batch) for batch in plan.batches]
             if on_plan:
                 on_plan(plan)
-            calls = [register_call(registry, to, batch) for batch in plan.batches]
             if calls:
-                gas = _gas_for_plan(guess[0], rows[:2], plan, registry, sender, to)
-                hashes = sender.submit_all(calls, [gas(len(batch)) for batch in plan.batches], start.fees)
+                hashes = sender.submit_all(calls, [batch_gas(gas, batch) for batch in plan.batches], start.fees)
         sent: list[Sent] = []
         if calls:
             for tx_hash, call, batch in zip(hashes, calls, plan.batches):
@@ -780,7 +835,6 @@ def mint(
                     ) from None
                 if on_batch:
                     on_batch(len(batch))
-        described = _describe_missing(registry, sender, rows, from_block)
         return MintResult(
             registered=len(plan.new),
             already_registered=len(plan.already),
@@ -788,6 +842,6 @@ def mint(
             transactions=[s.hash for s in sent],
             gas_used=sum(s.gas_used for s in sent),
             elapsed=time.monotonic() - started,
-            described=sum(d.log_count for d in described),
+            described=sum(1 for r in plan.new if r.description),
             batches=[len(b) for b in plan.batches],
         )

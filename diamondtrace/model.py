@@ -29,6 +29,14 @@ class Kind(enum.IntEnum):
     POLISHED = 1
 
 
+class Origin(enum.IntEnum):
+    """How a stone entered the registry."""
+
+    MINE = 0
+    SPLIT = 1
+    DECLARED = 2
+
+
 class Status(enum.IntEnum):
     IN_TRADE = 0
     RETAILED = 1
@@ -51,6 +59,7 @@ class Action(enum.IntEnum):
     GRADING = 6
     RETAIL_SALE = 7
     RETURN = 8
+    RECOVERY = 9
 
     @property
     def label(self) -> str:
@@ -64,8 +73,12 @@ class Action(enum.IntEnum):
         raise InputError(f"unknown action {text!r}; choose one of: {', '.join(a.label for a in cls)}")
 
 
+# Actions a holder may name; a plain ERC-721 transfer and the admin's recovery name themselves.
+NAMED_ACTIONS = tuple(a for a in Action if a not in (Action.TRANSFER, Action.RECOVERY))
+# Records whose invoice must carry the SoW warranty for a stone to stay "warranted".
+WARRANTED_ACTIONS = frozenset({Action.TRANSFER, Action.SALE, Action.EXPORT, Action.IMPORT, Action.RETAIL_SALE})
 MAX_CENTICARATS = (1 << 20) - 1
-COMMITMENT_MASK = (1 << 20) - 1
+MAX_DESCRIPTION = 500
 STONE_ID_PATTERN = re.compile(r"[\x21-\x7e]{1,32}")
 TEXT_PATTERN = re.compile(r"[\x20-\x7e]{1,32}")
 ZERO32 = b"\x00" * 32

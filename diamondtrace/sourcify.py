@@ -22,7 +22,12 @@ from .contracts import Deployment
 from .errors import ChainError, SetupError
 from .toolchain import PROJECT_ROOT, pinned_solc_version
 
-CONTRACTS = {"DiamondRegistry": "contracts/DiamondRegistry.sol", "DiamondRenderer": "contracts/DiamondRenderer.sol"}
+CONTRACTS = {
+    "DiamondRegistry": "contracts/DiamondRegistry.sol",
+    "KimberleyCertificates": "contracts/KimberleyCertificates.sol",
+    "GradingBook": "contracts/GradingBook.sol",
+    "DiamondRenderer": "contracts/DiamondRenderer.sol",
+}
 METADATA_CACHE = PROJECT_ROOT / "build" / "verification-metadata.json"
 
 
@@ -90,10 +95,16 @@ def _cbor_tail(code: bytes) -> bytes:
 
 
 def export(chain: Chain, deployment: Deployment, out_dir: Path) -> dict[str, Path]:
-    """Writes the Sourcify layout for the registry and its renderer; returns each contract's folder."""
+    """Writes the Sourcify layout for the registry, its two books and its renderer; returns each
+    contract's folder."""
     compiled = compile_metadata()
     written: dict[str, Path] = {}
-    addresses = {"DiamondRegistry": deployment.registry, "DiamondRenderer": deployment.renderer}
+    addresses = {
+        "DiamondRegistry": deployment.registry,
+        "KimberleyCertificates": deployment.certificates,
+        "GradingBook": deployment.grading,
+        "DiamondRenderer": deployment.renderer,
+    }
     codes = {}
     for name, address in addresses.items():
         address = Web3.to_checksum_address(address)

@@ -1,106 +1,35 @@
-"""A stone's full provenance, and the integrity check anyone can run without trusting us.
+"""A stone's full provenance, and the verdicts anyone can run without trusting us.
 
-The custody history is rebuilt from the registry's events alone and checked against the compact
-state the registry keeps per stone (custody count, chained commitment, last action, holder): a
-missing, extra, reordered or altered record does not match.
+The custody history is rebuilt from the registry's events and checked, at 128-bit strength, against
+the chains the registry keeps (see `proof`). The three assurance schemes are read from the stone's
+on-chain record, which the registry keeps at every change of holder: the Kimberley Process (natural
+rough crossed borders only under certificates drawn for it), the WDC System of Warranties (every
+sale carried the warranty statement) and the RJC Code of Practices (every holder in the trade was
+certified throughout its holding). A verdict stands only on an intact record.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
 from typing import Any
 
-from eth_abi import encode
-from eth_utils import keccak
 from web3 import Web3
 from web3.contract import Contract
 
-from .model import COMMITMENT_MASK, ZERO32, Action, Flag, Kind, Status, date_of_day, format_carat, role_names, stone_id, text_of
+from . import proof
+from .chain import Call, read
+from .contracts import certificates_contract, grading_contract
+from .model import ZERO32, Action, Flag, Kind, Origin, Status, date_of_day, format_carat, stone_id, text_of
 
 LOG_CHUNK = 50_000
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
-
-
-@dataclass(frozen=True)
-class CustodyRecord:
-    """One change of holder as its `CustodyTransferred` event tells it."""
-
-    seq: int
-    token_id: int
-    sender: str
-    recipient: str
-    action: int
-    document: bytes
-    certificate: bytes
-    commitment: int
-    block: int
-    transaction: str
-    log_index: int
-    timestamp: int
-
-
-@dataclass(frozen=True)
-class Integrity:
-    ok: bool
-    reason: str
-
-
-def commitment_step(previous: int, record: CustodyRecord) -> int:
-    """The registry's `StoneRecord.commit`, recomputed off chain."""
-    packed = encode(
-        ["uint24", "uint256", "address", "address", "uint8", "bytes32", "bytes32", "uint256"],
-        [
-            previous,
-            record.token_id,
-            record.sender,
-            record.recipient,
-            record.action,
-            record.document,
-            record.certificate,
-            record.timestamp,
-        ],
-    )
-    return int.from_bytes(keccak(packed), "big") & COMMITMENT_MASK
-
-
-def check_history(
-    records: list[CustodyRecord],
-    registered_to: str,
-    holder: str,
-    custody_count: int,
-    commitment: int,
-    last_action: int,
-) -> Integrity:
-    """Checks a rebuilt history, oldest first, against the registry's state for the stone."""
-    if len(records) != custody_count:
-        return Integrity(
-            False,
-            f"the events hold {len(records)} custody records but the registry counts {custody_count}: "
-            "records are missing or forged",
-        )
-    expected_holder = registered_to
-    chained = 0
-    for i, record in enumerate(records, start=1):
-        if record.sender.lower() != expected_holder.lower():
-            return Integrity(
-                False, f"record {i} moves the stone from {record.sender}, but {expected_holder} held it: the chain of holders is broken"
-            )
-        chained = commitment_step(chained, record)
-        if chained != record.commitment:
-            return Integrity(False, f"record {i} does not match its commitment: it was altered, or records were reordered")
-        expected_holder = record.recipient
-    if chained != commitment:
-        return Integrity(False, "the rebuilt history does not reproduce the registry's custody commitment")
-    if expected_holder.lower() != holder.lower():
-        return Integrity(False, f"the history ends with {expected_holder}, but the registry says {holder} holds the stone")
-    if records and records[-1].action != last_action:
-        return Integrity(False, "the last record's action differs from the registry's")
-    return Integrity(True, f"all {len(records)} custody records present, in order, and matching the on-chain commitment")
+# Grading reports shown with a stone, newest first; the rest are a page away (`gradingReports`).
+GRADING_SHOWN = 20
 
 
 def event_logs(event: Any, from_block: int, to_block: int, filters: dict[str, Any]) -> list[Any]:
-    """Event logs in chunks, as public RPC endpoints limit the block range of one query."""
+    """Event logs in chunks, as public RPC endpoints limit the block range of one query. Its cost
+    grows with the chain's age: lists use it, `verify` does not."""
     found: list[Any] = []
     start = from_block
     while start <= to_block:
@@ -123,37 +52,6 @@ class BlockTimes:
         return self._times[block]
 
 
-def custody_records(
-    registry: Contract, token: int, from_block: int, to_block: int, times: BlockTimes
-) -> list[CustodyRecord]:
-    logs = event_logs(registry.events.CustodyTransferred(), from_block, to_block, {"tokenId": token})
-    return [
-        CustodyRecord(
-            seq=i,
-            token_id=token,
-            sender=log["args"]["from"],
-            recipient=log["args"]["to"],
-            action=int(log["args"]["action"]),
-            document=bytes(log["args"]["document"]),
-            certificate=bytes(log["args"]["certificate"]),
-            commitment=int(log["args"]["commitment"]),
-            block=log["blockNumber"],
-            transaction=log["transactionHash"].to_0x_hex(),
-            log_index=log["logIndex"],
-            timestamp=times(log["blockNumber"]),
-        )
-        for i, log in enumerate(logs, start=1)
-    ]
-
-
-def registration_recipient(registry: Contract, token: int, from_block: int, to_block: int) -> tuple[str, Any]:
-    """Who received the stone when it was minted, and the mint's log."""
-    logs = event_logs(registry.events.Transfer(), from_block, to_block, {"from": ZERO_ADDRESS, "id": token})
-    if not logs:
-        return ZERO_ADDRESS, None
-    return logs[0]["args"]["to"], logs[0]
-
-
 def registered_weight(registry: Contract, token: int) -> int | None:
     """The stone's weight in centicarats, or None if no stone `token` is registered."""
     found, _, centicarats = registry.functions.registrations([token]).call()
@@ -164,121 +62,209 @@ def iso_time(timestamp: int) -> str:
     return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def _hex32(value: bytes) -> str | None:
+def hex32(value: bytes) -> str | None:
     return None if bytes(value) == ZERO32 else "0x" + bytes(value).hex()
 
 
-def _participant(registry: Contract, address: str) -> dict[str, Any]:
-    roles, country, name = registry.functions.participant(address).call()
+def country_of(code: bytes) -> str | None:
+    return bytes(code).decode("ascii") if any(code) else None
+
+
+def certificate_view(book: Contract, certificate_id: int) -> dict[str, Any] | None:
+    """A KP certificate as `verify --json` shows it, or None for id zero."""
+    if not certificate_id:
+        return None
+    c = book.functions.certificate(certificate_id).call()
+    d = c.declared
     return {
-        "address": address,
-        "name": name or None,
-        "country": bytes(country).decode("ascii", "replace") if roles or any(country) else None,
-        "roles": role_names(roles),
-        "accredited": roles != 0,
+        "id": certificate_id,
+        "number": text_of(d.number),
+        "exporting_country": country_of(d.exporting),
+        "importing_country": country_of(d.importing),
+        "exporter": d.exporter,
+        "importer": d.importer,
+        "issued": iso_time(d.issuedAt)[:10],
+        "expires": iso_time(d.expiresAt)[:10],
+        "declared_carat": format_carat(d.centicarats),
+        "drawn_carat": format_carat(c.drawnCenticarats),
+        "value_usd": d.valueUsd,
+        "parcels": d.parcels,
+        "document": hex32(d.document),
+        "authority": c.authority,
     }
 
 
-def provenance(registry: Contract, token: int, from_block: int) -> dict[str, Any]:
+def anchor_of(registry: Contract, token: int, status: int, holder: str) -> proof.Anchor:
+    """Where the stone's history is anchored: its holder's chain, or, for a split stone, the
+    splitting manufacturer's chain at the split (which no later record can move)."""
+    _, has_records, last_block, chain, chain_block = registry.functions.custodyAnchor(token).call()
+    if status == Status.SPLIT:
+        chain, chain_block = registry.functions.splitAnchor(token).call()
+    return proof.Anchor(holder, has_records, last_block, chain, chain_block)
+
+
+def check_history(registry: Contract, token: int, stone: Any, batch: Any) -> proof.Proof:
+    source = proof.LogSource(registry.w3, registry.address)
+    return proof.check(source, token, anchor_of(registry, token, stone.status, stone.holder), batch.registeredBlock)
+
+
+def _custody_json(record: proof.CustodyRecord, seq: int, numbers: dict[int, str]) -> dict[str, Any]:
+    return {
+        "seq": seq,
+        "from": record.sender,
+        "to": record.recipient,
+        "action": Action(record.action).label,
+        "time": iso_time(record.time),
+        "block": record.block,
+        "transaction": record.transaction,
+        "document": hex32(record.document),
+        "warranty": record.warranty,
+        "kp_certificate": numbers.get(record.certificate_id),
+    }
+
+
+def _assurance(stone: Any, root_batch: Any, intact: bool, history: list[proof.CustodyRecord]) -> dict[str, dict[str, Any]]:
+    """The three assurance schemes, from the stone's on-chain record and its (checked) history."""
+    if not intact:
+        broken = {"ok": False, "detail": "the custody record is broken, so no assurance can be given"}
+        return {"kimberley_process": broken, "system_of_warranties": broken, "rjc": broken}
+    traced = root_batch.origin == Origin.MINE
+    crossings = [r for r in history if r.certificate_id]
+    if stone.labGrown:
+        kp = {"ok": False, "detail": "laboratory-grown: outside the Kimberley Process, which covers natural rough"}
+    elif not traced:
+        kp = {"ok": False, "detail": "origin declared, not traced from the mine: the Kimberley Process cannot be shown"}
+    else:
+        what = "its rough ancestor" if stone.kind == Kind.POLISHED else "it"
+        kp = {
+            "ok": True,
+            "detail": f"registered at the mine; {what} crossed borders only under KP certificates drawn for it "
+            f"({len(crossings)} crossing{'s' if len(crossings) != 1 else ''} in this stone's own records)",
+        }
+    unwarranted = next((r for r in history if not r.warranted_after), None)
+    if stone.warranted:
+        sow = {"ok": True, "detail": "every sale in the trade since the stone entered the registry carried the SoW warranty statement"}
+    elif unwarranted is not None:
+        sow = {
+            "ok": False,
+            "detail": f"the {Action(unwarranted.action).label} in block {unwarranted.block} ({unwarranted.sender} to "
+            f"{unwarranted.recipient}) did not carry the SoW warranty statement",
+        }
+    else:
+        sow = {"ok": False, "detail": "a sale before this stone was cut (its rough parent's) did not carry the SoW warranty statement"}
+    uncertified = next((r for r in history if not r.rjc_after), None)
+    if stone.rjcCertified:
+        rjc = {"ok": True, "detail": "every holder in the trade was RJC-certified throughout its holding"}
+    elif uncertified is not None:
+        rjc = {
+            "ok": False,
+            "detail": f"at the {Action(uncertified.action).label} in block {uncertified.block}, {uncertified.sender} or "
+            f"{uncertified.recipient} was not RJC-certified throughout",
+        }
+    else:
+        rjc = {"ok": False, "detail": "a holder before this stone's first record (or its rough parent's) was not RJC-certified"}
+    if root_batch.origin == Origin.DECLARED:
+        for verdict in (sow, rjc):
+            verdict["detail"] += " (since its entry with a declared origin; before that, nothing is known)"
+    return {"kimberley_process": kp, "system_of_warranties": sow, "rjc": rjc}
+
+
+def _description(registry: Contract, token: int, batch: Any, every: bool, from_block: int) -> tuple[str | None, list[dict]]:
+    """The registrant's description (given at registration, in its block) and, if asked, every
+    description with its author (a scan from `from_block`, whose cost grows with the chain's age)."""
+    event = registry.events.StoneDescribed()
+    at_registration = event.get_logs(
+        from_block=batch.registeredBlock, to_block=batch.registeredBlock, argument_filters={"tokenId": token, "by": batch.registrant}
+    )
+    own = at_registration[-1]["args"]["description"] if at_registration else None
+    if not every:
+        return own, []
+    logs = event_logs(event, from_block, registry.w3.eth.block_number, {"tokenId": token})
+    return own, [{"by": log["args"]["by"], "description": log["args"]["description"], "block": log["blockNumber"]} for log in logs]
+
+
+def provenance(registry: Contract, token: int, from_block: int, *, all_descriptions: bool = False) -> dict[str, Any]:
     """Everything about a stone, as `verify --json` prints it and the explorer's API returns it."""
     w3 = registry.w3
-    to_block = w3.eth.block_number
-    times = BlockTimes(w3)
-    s = registry.functions.stone(token).call()
-    (_, sid, holder, centicarats, kind, status, flag, batch_id, count, commitment, last_action, cert, parent, lab_grown, _) = s
-    root = registry.functions.rootOf(token).call()
-    root_batch_id = registry.functions.stone(root).call()[7] if root != token else batch_id
-    origin_batch = registry.functions.batch(root_batch_id).call()
-    own_batch = registry.functions.batch(batch_id).call() if batch_id != root_batch_id else origin_batch
+    stone, root, children = read([Call(registry, "stone", token), Call(registry, "rootOf", token), Call(registry, "childrenOf", token)])
+    batch = registry.functions.batch(stone.batch).call()
+    root_stone = registry.functions.stone(root).call() if root != token else stone
+    root_batch = registry.functions.batch(root_stone.batch).call() if root != token else batch
+    book = certificates_contract(registry)
+    history = check_history(registry, token, stone, batch)
+    parent_history = check_history(registry, root, root_stone, root_batch) if root != token else None
+    intact = history.ok and (parent_history is None or parent_history.ok)
 
-    records = custody_records(registry, token, from_block, to_block, times)
-    registered_to, mint_log = registration_recipient(registry, token, from_block, to_block)
-    integrity = check_history(records, registered_to, holder, count, commitment, last_action)
+    numbers = {cid: text_of(book.functions.certificate(cid).call().declared.number) for cid in {r.certificate_id for r in history.records if r.certificate_id}}
+    grading = grading_contract(registry)
+    count = stone.gradingCount
+    reports = grading.functions.gradingReports(token, max(count - GRADING_SHOWN, 0), GRADING_SHOWN).call() if count else []
+    description, descriptions = _description(registry, token, batch, all_descriptions, from_block)
+    registered_at = w3.eth.get_block(batch.registeredBlock)["timestamp"]
+    origin = Origin(root_batch.origin)
 
-    described = event_logs(registry.events.StoneDescribed(), from_block, to_block, {"tokenId": token})
-    description = described[-1]["args"]["description"] if described else None
-
-    kp = None
-    if bytes(cert) != ZERO32:
-        declared, authority, recorded_at, drawn = registry.functions.certificate(cert).call()
-        (number, exporting, importing, exporter, importer, issued, expires, declared_cc, value_usd, parcels, doc) = declared
-        kp = {
-            "number": text_of(number),
-            "exporting_country": bytes(exporting).decode(),
-            "importing_country": bytes(importing).decode(),
-            "exporter": exporter,
-            "importer": importer,
-            "issued": iso_time(issued)[:10],
-            "expires": iso_time(expires)[:10],
-            "declared_carat": format_carat(declared_cc),
-            "drawn_carat": format_carat(drawn),
-            "value_usd": value_usd,
-            "parcels": parcels,
-            "document": _hex32(doc),
-            "authority": authority,
-        }
-
-    grading = [
-        {
-            "lab": lab,
-            "report_number": text_of(report[0]),
-            "carat": format_carat(report[1]),
-            "colour": text_of(report[2]),
-            "clarity": text_of(report[3]),
-            "cut": text_of(report[4]),
-            "lab_grown": bool(report[5]),
-            "document": _hex32(report[6]),
-            "issued_at": iso_time(issued_at),
-            "current": i == 0,
-        }
-        for i, (report, lab, issued_at) in enumerate(reversed(registry.functions.gradingReports(token).call()))
-    ]
-
-    custody = [
-        {
-            "seq": r.seq,
-            "from": r.sender,
-            "to": r.recipient,
-            "action": Action(r.action).label,
-            "time": iso_time(r.timestamp),
-            "block": r.block,
-            "transaction": r.transaction,
-            "document": _hex32(r.document),
-            "kp_certificate": text_of(r.certificate) or None,
-            "commitment": r.commitment,
-        }
-        for r in records
-    ]
-
+    integrity_reason = history.reason
+    if parent_history is not None:
+        integrity_reason += f"; its rough parent {stone_id(root)}: {parent_history.reason}"
     return {
+        "registry": registry.address,
+        "chain_id": w3.eth.chain_id,
         "token_id": str(token),
-        "stone_id": sid,
-        "holder": holder,
-        "status": Status(status).name.lower().replace("_", "-"),
-        "carat": format_carat(centicarats),
-        "kind": Kind(kind).name.lower(),
-        "lab_grown": bool(lab_grown),
+        "stone_id": stone.stoneId,
+        "holder": stone.holder,
+        "status": Status(stone.status).name.lower().replace("_", "-"),
+        "carat": format_carat(stone.centicarats),
+        "kind": Kind(stone.kind).name.lower(),
+        "lab_grown": bool(stone.labGrown),
+        "jurisdiction": country_of(stone.jurisdiction),
         "description": description,
+        **({"descriptions": descriptions} if all_descriptions else {}),
         "origin": {
-            "producer": origin_batch[0],
-            "mine": text_of(origin_batch[5]),
-            "country": bytes(origin_batch[3]).decode(),
-            "production_date": date_of_day(origin_batch[2]).isoformat(),
-            "registered_at": iso_time(own_batch[1]),
-            "batch": batch_id,
-            "registration_transaction": mint_log["transactionHash"].to_0x_hex() if mint_log else None,
-            "registered_to": registered_to,
+            "how": origin.name.lower(),
+            "traced_from_mine": origin == Origin.MINE,
+            "note": None if origin == Origin.MINE else "origin declared, not traced from the mine",
+            "registrant": root_batch.registrant,
+            "producer": root_batch.registrant if origin == Origin.MINE else None,
+            "mine": text_of(root_batch.mine),
+            "country": country_of(root_batch.country),
+            "production_date": date_of_day(root_batch.productionDay).isoformat() if origin == Origin.MINE else None,
+            "registered_at": iso_time(registered_at),
+            "registered_block": batch.registeredBlock,
+            "batch": stone.batch,
+            "registered_to": history.registered_to,
         },
-        "kp_certificate": kp,
-        "custody": custody,
-        "custody_count": count,
-        "commitment": commitment,
+        "kp_certificate": certificate_view(book, stone.certificate),
+        "custody": [_custody_json(r, i, numbers) for i, r in enumerate(history.records, start=1)],
+        "custody_count": len(history.records),
         "lineage": {
-            "parent": stone_id(parent) if parent else None,
-            "children": [stone_id(c) for c in registry.functions.childrenOf(token).call()],
+            "parent": stone_id(stone.parent) if stone.parent else None,
+            "children": [stone_id(c) for c in children],
             "root": stone_id(root),
         },
-        "grading": grading,
-        "flags": {"flag": Flag(flag).name.lower(), "flagged": flag != Flag.NONE},
-        "integrity": asdict(integrity),
+        "grading": {
+            "count": count,
+            "reports": [
+                {
+                    "lab": r.lab,
+                    "report_number": text_of(r.report.reportNumber),
+                    "carat": format_carat(r.report.centicarats),
+                    "colour": text_of(r.report.colour),
+                    "clarity": text_of(r.report.clarity),
+                    "cut": text_of(r.report.cut),
+                    "lab_grown": bool(r.report.labGrown),
+                    "document": hex32(r.report.document),
+                    "issued_at": iso_time(r.issuedAt),
+                    "current": i == 0,
+                }
+                for i, r in enumerate(reversed(reports))
+            ],
+        },
+        "flags": {"flag": Flag(stone.flag).name.lower(), "flagged": stone.flag != Flag.NONE},
+        "integrity": {
+            "ok": intact,
+            "reason": integrity_reason,
+            "checked": f"registry {registry.address} on chain {w3.eth.chain_id}, against its state at block {w3.eth.block_number}",
+            "parent_checked": parent_history is not None,
+        },
+        "assurance": _assurance(stone, root_batch, intact, history.records),
     }

@@ -21,14 +21,14 @@ from diamondtrace.wallet import dev_account
 DIAMONDTRACE = str(Path(sys.prefix) / "bin" / "diamondtrace")
 
 CAST = {
-    # role, dev account, country, name
-    "producer": ("producer", 1, "BW", "Debswana Diamond Company"),
-    "trader": ("trader", 2, "BE", "Antwerp Rough Traders"),
-    "manufacturer": ("manufacturer", 3, "IN", "Surat Diamond Works"),
-    "lab": ("lab", 4, "US", "Gemological Lab of America"),
-    "retailer": ("retailer", 5, "US", "Fifth Avenue Jewellers"),
-    "kp_bw": ("kp-authority", 6, "BW", "Botswana KP Authority"),
-    "trader_bw": ("trader", 9, "BW", "Gaborone Diamond Trading"),
+    # role, dev account, country, name, stone-ID prefix
+    "producer": ("producer", 1, "BW", "Debswana Diamond Company", "BW-"),
+    "trader": ("trader", 2, "BE", "Antwerp Rough Traders", None),
+    "manufacturer": ("manufacturer", 3, "IN", "Surat Diamond Works", "IN-"),
+    "lab": ("lab", 4, "US", "Gemological Lab of America", None),
+    "retailer": ("retailer", 5, "US", "Fifth Avenue Jewellers", None),
+    "kp_bw": ("kp-authority", 6, "BW", "Botswana KP Authority", None),
+    "trader_bw": ("trader", 9, "BW", "Gaborone Diamond Trading", None),
 }
 CONSUMER = 7
 RELAYER = 8

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 import brownie
 import pytest
-from brownie import BaselineERC721, DiamondRegistry, DiamondRenderer, accounts, web3
+from brownie import BaselineERC721, DiamondRegistry, DiamondRenderer, GradingBook, KimberleyCertificates, accounts, web3
 from helpers import register
 
-from diamondtrace.model import ROLES, token_id
+from diamondtrace.model import ROLES, ZERO32, text32, token_id
 from diamondtrace.wallet import dev_account
 
 BLOCK_GAS_LIMIT = 30_000_000
@@ -23,7 +23,8 @@ BLOCK_GAS_LIMIT = 30_000_000
 # attribute path, not `from brownie._config import`: brownie hashes the sources a conftest
 # imports, and that module is compiled.)
 # Under pytest-xdist (`make test` runs two workers) each worker has its own chain.
-TEST_CHAIN_PORT = 8577 + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+# DIAMONDTRACE_TEST_PORT moves them (two checkouts testing on one machine).
+TEST_CHAIN_PORT = int(os.environ.get("DIAMONDTRACE_TEST_PORT", "8577")) + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
 brownie._config.CONFIG.networks["development"]["cmd_settings"]["port"] = TEST_CHAIN_PORT
 
 
@@ -68,13 +69,14 @@ def cast():
 
 
 PROFILES = [
-    ("producer", "producer", "BW", "Debswana Diamond Company"),
-    ("trader", "trader", "BE", "Antwerp Rough Traders"),
-    ("manufacturer", "manufacturer", "IN", "Surat Diamond Works"),
-    ("lab", "lab", "US", "Gemological Lab of America"),
-    ("retailer", "retailer", "US", "Fifth Avenue Jewellers"),
-    ("kp_bw", "kp-authority", "BW", "Botswana KP Authority"),
-    ("trader_bw", "trader", "BW", "Gaborone Diamond Trading"),
+    # cast attribute, role, country, name, stone-ID prefix
+    ("producer", "producer", "BW", "Debswana Diamond Company", "BW-"),
+    ("trader", "trader", "BE", "Antwerp Rough Traders", None),
+    ("manufacturer", "manufacturer", "IN", "Surat Diamond Works", "IN-"),
+    ("lab", "lab", "US", "Gemological Lab of America", None),
+    ("retailer", "retailer", "US", "Fifth Avenue Jewellers", None),
+    ("kp_bw", "kp-authority", "BW", "Botswana KP Authority", None),
+    ("trader_bw", "trader", "BW", "Gaborone Diamond Trading", None),
 ]
 
 
@@ -86,9 +88,21 @@ def renderer(cast):
 @pytest.fixture(scope="module")
 def registry(cast, renderer):
     registry = DiamondRegistry.deploy(cast.admin, renderer, {"from": cast.admin})
-    for attr, role, country, name in PROFILES:
-        registry.accredit(getattr(cast, attr), ROLES[role], country.encode(), name, {"from": cast.admin})
+    for attr, role, country, name, prefix in PROFILES:
+        registry.accredit(getattr(cast, attr), ROLES[role], country.encode(), name, text32(prefix) if prefix else ZERO32, {"from": cast.admin})
     return registry
+
+
+@pytest.fixture(scope="module")
+def kp(registry):
+    """The registry's book of KP certificates."""
+    return KimberleyCertificates.at(registry.certificates())
+
+
+@pytest.fixture(scope="module")
+def grading(registry):
+    """The registry's book of grading reports."""
+    return GradingBook.at(registry.grading())
 
 
 @pytest.fixture(scope="module")

@@ -13,15 +13,15 @@ def yesterday() -> int:
     return day_number(dt.datetime.fromtimestamp(chain.time(), dt.timezone.utc).date()) - 1
 
 
-def batch_input(to, mine="Jwaneng", country="BW", day=None, kind=0, certificate=ZERO32):
-    return (to, text32(mine), country.encode(), yesterday() if day is None else day, kind, certificate)
+def batch_input(to, mine="Jwaneng", country="BW", day=None, lab_grown=False, certificate=ZERO32):
+    return (to, text32(mine), country.encode(), yesterday() if day is None else day, lab_grown, certificate)
 
 
-def register(registry, producer, stones, to=None, **batch):
+def register(registry, producer, stones, to=None, descriptions=(), **batch):
     """Registers [(stone ID, centicarats), ...]; returns the transaction."""
     ids = [token_id(s) for s, _ in stones]
     weights = [c for _, c in stones]
-    return registry.register(batch_input(to or producer, **batch), ids, weights, {"from": producer})
+    return registry.register(batch_input(to or producer, **batch), ids, weights, list(descriptions), {"from": producer})
 
 
 def certificate_input(number, exporter, importer, exporting="BW", importing="BE", centicarats=10_000, days=30):
@@ -42,7 +42,11 @@ def certificate_input(number, exporter, importer, exporting="BW", importing="BE"
 
 
 def record_certificate(registry, authority, number, exporter, importer, **kw):
-    return registry.recordCertificate(certificate_input(number, exporter, importer, **kw), {"from": authority})
+    """Records a KP certificate in the registry's book; returns the transaction."""
+    from brownie import KimberleyCertificates
+
+    book = KimberleyCertificates.at(registry.certificates())
+    return book.recordCertificate(certificate_input(number, exporter, importer, **kw), {"from": authority})
 
 
 
@@ -83,5 +87,5 @@ def rough_at_manufacturer(registry, cast, stone="BW-ROUGH-01", centicarats=1_000
     register(registry, cast.producer, [(stone, centicarats)])
     number = text32(f"KP-{stone}")
     record_certificate(registry, cast.kp_bw, f"KP-{stone}", cast.producer, cast.manufacturer, importing="IN")
-    registry.custodyTransfer(cast.manufacturer, token_id(stone), 3, b"\x07" * 32, number, {"from": cast.producer})
+    registry.transferCustody(cast.manufacturer, token_id(stone), 3, b"\x07" * 32, number, True, {"from": cast.producer})
     return token_id(stone)

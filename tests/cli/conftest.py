@@ -38,8 +38,9 @@ def deployed(local_chain, chain_dir) -> Cli:
     url, _, _ = local_chain
     run = Cli(url, chain_dir / "deployment.json")
     run("deploy", "--dev-account", 0)
-    for role, index, country, name in CAST.values():
-        run("participant", "add", address(index), "--role", role, "--name", name, "--country", country, "--dev-account", 0)
+    for role, index, country, name, prefix in CAST.values():
+        extra = ["--prefix", prefix] if prefix else []
+        run("participant", "add", address(index), "--role", role, "--name", name, "--country", country, *extra, "--dev-account", 0)
     return run
 
 

@@ -52,7 +52,7 @@ def test_every_restricted_function_refuses_every_other_role(registry, cast, worl
         ("flag", {"producer"}, lambda a: registry.flag(stones[0], Flag.STOLEN, {"from": a}), "NotHolder"),
         ("describe", {"producer"}, lambda a: registry.describe([stones[0]], ["mine"], {"from": a}), "NotHolder"),
         ("attachCertificate", {"producer"}, lambda a: registry.attachCertificate(text32("BW-KP-0001"), [stones[0]], {"from": a}), "CertificateMismatch"),
-        ("custodyTransfer", {"producer"}, lambda a: registry.custodyTransfer(cast.trader_bw, stones[0], Action.SALE, ZERO32, ZERO32, {"from": a}), "NotOwnerNorApproved"),
+        ("transferCustody", {"producer"}, lambda a: registry.transferCustody(cast.trader_bw, stones[0], Action.SALE, ZERO32, ZERO32, {"from": a}), "NotOwnerNorApproved"),
         ("transferFrom", {"producer"}, lambda a: registry.transferFrom(cast.producer, cast.trader_bw, stones[0], {"from": a}), "NotOwnerNorApproved"),
     ]
     before = _fingerprint(registry, stones, cast)

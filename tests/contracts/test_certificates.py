@@ -68,7 +68,7 @@ def test_the_holder_and_exporter_attaches_stones_later_once_each(registry, cast,
     registry.attachCertificate(text32("BW-KP-0001"), stones[:1], {"from": cast.producer})
     assert registry.certificate(text32("BW-KP-0001"))["drawnCenticarats"] == 430
     # The export that names the attached certificate does not draw the stone again.
-    registry.custodyTransfer(cast.trader, stones[0], 3, b"\0" * 32, text32("BW-KP-0001"), {"from": cast.producer})
+    registry.transferCustody(cast.trader, stones[0], 3, b"\0" * 32, text32("BW-KP-0001"), {"from": cast.producer})
     assert registry.certificate(text32("BW-KP-0001"))["drawnCenticarats"] == 430
     with reverts("CertificateOverdrawn"):
         registry.attachCertificate(text32("BW-KP-0001"), [stones[2]], {"from": cast.producer})

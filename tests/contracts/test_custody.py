@@ -28,7 +28,7 @@ def _record_of(tx, token):
 
 
 def test_a_custody_transfer_records_action_document_and_commitment(registry, cast, stones):
-    tx = registry.custodyTransfer(cast.trader_bw, stones[0], Action.SALE, DOC, ZERO32, {"from": cast.producer})
+    tx = registry.transferCustody(cast.trader_bw, stones[0], Action.SALE, DOC, ZERO32, {"from": cast.producer})
     e = tx.events["CustodyTransferred"]
     assert (e["tokenId"], e["from"], e["to"]) == (stones[0], cast.producer, cast.trader_bw)
     assert e["action"] == Action.SALE and bytes(e["document"]) == DOC
@@ -49,40 +49,40 @@ def test_plain_erc721_transfers_are_recorded_too(registry, cast, stones):
 
 def test_an_approved_operator_moves_a_stone_under_the_same_rules(registry, cast, stones):
     registry.approve(cast.relayer, stones[0], {"from": cast.producer})
-    registry.custodyTransfer(cast.trader_bw, stones[0], Action.CONSIGNMENT, DOC, ZERO32, {"from": cast.relayer})
+    registry.transferCustody(cast.trader_bw, stones[0], Action.CONSIGNMENT, DOC, ZERO32, {"from": cast.relayer})
     assert plain(registry.custodyState(stones[0]))[:2] == (cast.trader_bw.address, 1)
     with reverts("NotOwnerNorApproved"):
-        registry.custodyTransfer(cast.producer, stones[0], Action.RETURN, DOC, ZERO32, {"from": cast.relayer})
+        registry.transferCustody(cast.producer, stones[0], Action.RETURN, DOC, ZERO32, {"from": cast.relayer})
 
 
 def test_in_the_trade_a_stone_only_reaches_accredited_participants(registry, cast, stones):
     with reverts("RecipientNotAccredited", cast.consumer.address):
-        registry.custodyTransfer(cast.consumer, stones[0], Action.SALE, DOC, ZERO32, {"from": cast.producer})
+        registry.transferCustody(cast.consumer, stones[0], Action.SALE, DOC, ZERO32, {"from": cast.producer})
     with reverts("RecipientNotAccredited", cast.consumer.address):
         registry.transferFrom(cast.producer, cast.consumer, stones[0], {"from": cast.producer})
     registry.revoke(cast.producer, {"from": cast.admin})
     with reverts("HolderNotAccredited", cast.producer.address):
-        registry.custodyTransfer(cast.trader_bw, stones[0], Action.SALE, DOC, ZERO32, {"from": cast.producer})
+        registry.transferCustody(cast.trader_bw, stones[0], Action.SALE, DOC, ZERO32, {"from": cast.producer})
 
 
 def test_no_record_without_a_change_of_holder(registry, cast, stones):
     with reverts("NoChangeOfHolder", stones[0]):
-        registry.custodyTransfer(cast.producer, stones[0], Action.SALE, DOC, ZERO32, {"from": cast.producer})
+        registry.transferCustody(cast.producer, stones[0], Action.SALE, DOC, ZERO32, {"from": cast.producer})
     with reverts("UnknownStone", token_id("NOPE")):
-        registry.custodyTransfer(cast.trader, token_id("NOPE"), Action.SALE, DOC, ZERO32, {"from": cast.producer})
+        registry.transferCustody(cast.trader, token_id("NOPE"), Action.SALE, DOC, ZERO32, {"from": cast.producer})
 
 
 def _polished_at_retailer(registry, cast):
     register(registry, cast.producer, [("PX-0001", 101)], kind=Kind.POLISHED)
     stone = token_id("PX-0001")
     # Polished stones are outside the Kimberley Process: crossing BW -> US needs no certificate.
-    registry.custodyTransfer(cast.retailer, stone, Action.EXPORT, DOC, ZERO32, {"from": cast.producer})
+    registry.transferCustody(cast.retailer, stone, Action.EXPORT, DOC, ZERO32, {"from": cast.producer})
     return stone
 
 
 def test_a_retailer_sells_to_a_consumer_who_then_passes_it_on_freely(registry, cast):
     stone = _polished_at_retailer(registry, cast)
-    tx = registry.custodyTransfer(cast.consumer, stone, Action.RETAIL_SALE, DOC, ZERO32, {"from": cast.retailer})
+    tx = registry.transferCustody(cast.consumer, stone, Action.RETAIL_SALE, DOC, ZERO32, {"from": cast.retailer})
     assert tx.events["CustodyTransferred"]["to"] == cast.consumer
     assert registry.stone(stone)["status"] == Status.RETAILED
     registry.transferFrom(cast.consumer, cast.relayer, stone, {"from": cast.consumer})
@@ -91,38 +91,38 @@ def test_a_retailer_sells_to_a_consumer_who_then_passes_it_on_freely(registry, c
 
 def test_only_a_retailer_makes_a_retail_sale(registry, cast, stones):
     with reverts("MissingRole", cast.producer.address, ROLES["retailer"]):
-        registry.custodyTransfer(cast.consumer, stones[0], Action.RETAIL_SALE, DOC, ZERO32, {"from": cast.producer})
+        registry.transferCustody(cast.consumer, stones[0], Action.RETAIL_SALE, DOC, ZERO32, {"from": cast.producer})
 
 
 def test_rough_crossing_a_border_needs_a_matching_kp_certificate(registry, cast, stones):
     with reverts("CrossBorderWithoutCertificate", stones[0], b"BW", b"BE"):
-        registry.custodyTransfer(cast.trader, stones[0], Action.EXPORT, DOC, ZERO32, {"from": cast.producer})
+        registry.transferCustody(cast.trader, stones[0], Action.EXPORT, DOC, ZERO32, {"from": cast.producer})
     with reverts("CrossBorderWithoutCertificate"):
         registry.transferFrom(cast.producer, cast.trader, stones[0], {"from": cast.producer})
 
     record_certificate(registry, cast.kp_bw, "BW-KP-TO-INDIA", cast.producer, cast.manufacturer, importing="IN")
     with reverts("CertificateMismatch"):
-        registry.custodyTransfer(cast.trader, stones[0], Action.EXPORT, DOC, text32("BW-KP-TO-INDIA"), {"from": cast.producer})
+        registry.transferCustody(cast.trader, stones[0], Action.EXPORT, DOC, text32("BW-KP-TO-INDIA"), {"from": cast.producer})
 
     record_certificate(registry, cast.kp_bw, "BW-KP-0001", cast.producer, cast.trader, centicarats=300)
-    tx = registry.custodyTransfer(cast.trader, stones[0], Action.EXPORT, DOC, text32("BW-KP-0001"), {"from": cast.producer})
+    tx = registry.transferCustody(cast.trader, stones[0], Action.EXPORT, DOC, text32("BW-KP-0001"), {"from": cast.producer})
     assert tx.events["CertificateDrawn"]["centicarats"] == 250
     assert registry.stone(stones[0])["certificate"] == "0x" + text32("BW-KP-0001").hex()
     assert registry.certificate(text32("BW-KP-0001"))["drawnCenticarats"] == 250
     # A second stone would take the certificate past its declared 3.00 ct.
     with reverts("CertificateOverdrawn", text32("BW-KP-0001"), 300, 250, 180):
-        registry.custodyTransfer(cast.trader, stones[1], Action.EXPORT, DOC, text32("BW-KP-0001"), {"from": cast.producer})
+        registry.transferCustody(cast.trader, stones[1], Action.EXPORT, DOC, text32("BW-KP-0001"), {"from": cast.producer})
 
 
 def test_a_certificate_is_refused_where_it_does_not_apply(registry, cast, stones):
     record_certificate(registry, cast.kp_bw, "BW-KP-0001", cast.producer, cast.trader)
     with reverts("CertificateMismatch"):  # a domestic move
-        registry.custodyTransfer(cast.trader_bw, stones[0], Action.SALE, DOC, text32("BW-KP-0001"), {"from": cast.producer})
+        registry.transferCustody(cast.trader_bw, stones[0], Action.SALE, DOC, text32("BW-KP-0001"), {"from": cast.producer})
     with reverts("UnknownCertificate"):
-        registry.custodyTransfer(cast.trader, stones[0], Action.EXPORT, DOC, text32("NO-SUCH"), {"from": cast.producer})
+        registry.transferCustody(cast.trader, stones[0], Action.EXPORT, DOC, text32("NO-SUCH"), {"from": cast.producer})
     stone = _polished_at_retailer(registry, cast)
     with reverts("NotRough", stone):
-        registry.custodyTransfer(cast.trader, stone, Action.EXPORT, DOC, text32("BW-KP-0001"), {"from": cast.retailer})
+        registry.transferCustody(cast.trader, stone, Action.EXPORT, DOC, text32("BW-KP-0001"), {"from": cast.retailer})
 
 
 def test_an_expired_certificate_cannot_be_used(registry, cast, stones):
@@ -130,7 +130,7 @@ def test_an_expired_certificate_cannot_be_used(registry, cast, stones):
     chain.sleep(3 * 86400)
     chain.mine()
     with reverts("CertificateNotValid"):
-        registry.custodyTransfer(cast.trader, stones[0], Action.EXPORT, DOC, text32("BW-KP-0001"), {"from": cast.producer})
+        registry.transferCustody(cast.trader, stones[0], Action.EXPORT, DOC, text32("BW-KP-0001"), {"from": cast.producer})
 
 
 def test_a_flagged_stone_cannot_move_until_an_admin_clears_it(registry, cast, stones):
@@ -142,7 +142,7 @@ def test_a_flagged_stone_cannot_move_until_an_admin_clears_it(registry, cast, st
     assert tx.events["StoneFlagged"]["flag"] == Flag.STOLEN
     assert registry.stone(stones[0])["flag"] == Flag.STOLEN
     with reverts("StoneIsFlagged", stones[0], Flag.STOLEN):
-        registry.custodyTransfer(cast.trader_bw, stones[0], Action.SALE, DOC, ZERO32, {"from": cast.producer})
+        registry.transferCustody(cast.trader_bw, stones[0], Action.SALE, DOC, ZERO32, {"from": cast.producer})
     with reverts("StoneIsFlagged"):
         registry.transferFrom(cast.producer, cast.trader_bw, stones[0], {"from": cast.producer})
     with reverts("AlreadyFlagged"):
@@ -152,7 +152,7 @@ def test_a_flagged_stone_cannot_move_until_an_admin_clears_it(registry, cast, st
     registry.clearFlag(stones[0], {"from": cast.admin})
     with reverts("NotFlagged", stones[0]):
         registry.clearFlag(stones[0], {"from": cast.admin})
-    registry.custodyTransfer(cast.trader_bw, stones[0], Action.SALE, DOC, ZERO32, {"from": cast.producer})
+    registry.transferCustody(cast.trader_bw, stones[0], Action.SALE, DOC, ZERO32, {"from": cast.producer})
     assert registry.ownerOf(stones[0]) == cast.trader_bw
 
 
@@ -161,14 +161,14 @@ def test_the_admin_pauses_every_move_but_holders_can_still_flag(registry, cast, 
         registry.pause({"from": cast.producer})
     registry.pause({"from": cast.admin})
     with reverts("EnforcedPause"):
-        registry.custodyTransfer(cast.trader_bw, stones[0], Action.SALE, DOC, ZERO32, {"from": cast.producer})
+        registry.transferCustody(cast.trader_bw, stones[0], Action.SALE, DOC, ZERO32, {"from": cast.producer})
     with reverts("EnforcedPause"):
         registry.transferFrom(cast.producer, cast.trader_bw, stones[0], {"from": cast.producer})
     registry.flag(stones[1], Flag.LOST, {"from": cast.producer})
     registry.unpause({"from": cast.admin})
-    registry.custodyTransfer(cast.trader_bw, stones[0], Action.SALE, DOC, ZERO32, {"from": cast.producer})
+    registry.transferCustody(cast.trader_bw, stones[0], Action.SALE, DOC, ZERO32, {"from": cast.producer})
 
 
 def test_nobody_can_burn_or_move_a_stone_to_the_zero_address(registry, cast, stones):
     with reverts("RecipientNotAccredited"):
-        registry.custodyTransfer(ZERO_ADDRESS, stones[0], Action.SALE, DOC, ZERO32, {"from": cast.producer})
+        registry.transferCustody(ZERO_ADDRESS, stones[0], Action.SALE, DOC, ZERO32, {"from": cast.producer})

@@ -18,12 +18,12 @@ def travelled(registry, cast):
     register(registry, cast.producer, [("BW-TRAVEL", 420)])
     stone = token_id("BW-TRAVEL")
     record_certificate(registry, cast.kp_bw, "BW-KP-0001", cast.producer, cast.trader)
-    registry.custodyTransfer(cast.trader_bw, stone, Action.SALE, b"\x01" * 32, ZERO32, {"from": cast.producer})
-    registry.custodyTransfer(cast.producer, stone, Action.RETURN, b"\x02" * 32, ZERO32, {"from": cast.trader_bw})
-    registry.custodyTransfer(cast.trader, stone, Action.EXPORT, b"\x03" * 32, text32("BW-KP-0001"), {"from": cast.producer})
+    registry.transferCustody(cast.trader_bw, stone, Action.SALE, b"\x01" * 32, ZERO32, {"from": cast.producer})
+    registry.transferCustody(cast.producer, stone, Action.RETURN, b"\x02" * 32, ZERO32, {"from": cast.trader_bw})
+    registry.transferCustody(cast.trader, stone, Action.EXPORT, b"\x03" * 32, text32("BW-KP-0001"), {"from": cast.producer})
     registry.accredit(cast.relayer, 2, b"BE", "Antwerp Second Trader", {"from": cast.admin})
     registry.transferFrom(cast.trader, cast.relayer, stone, {"from": cast.trader})
-    registry.custodyTransfer(cast.trader, stone, Action.SALE, b"\x05" * 32, ZERO32, {"from": cast.relayer})
+    registry.transferCustody(cast.trader, stone, Action.SALE, b"\x05" * 32, ZERO32, {"from": cast.relayer})
     return stone
 
 

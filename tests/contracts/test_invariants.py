@@ -175,11 +175,11 @@ class RegistryModel:
     def _move(self, token, holder, recipient, act, number, mode):
         before = self._before(token, holder, recipient)
         if mode == 0:
-            tx = self._try(self.registry.custodyTransfer, recipient, token, int(act), b"\x42" * 32, number, {"from": holder})
+            tx = self._try(self.registry.transferCustody, recipient, token, int(act), b"\x42" * 32, number, {"from": holder})
         elif mode == 1:
             auth = Authorization(token, str(recipient), int(act), b"\x43" * 32, number, self.registry.nonces(holder), chain.time() + 3600)
             signature = sign_authorization(self.cast.key(holder), chain.id, self.registry.address, auth)
-            tx = self._try(self.registry.custodyTransferWithAuthorization, auth.as_tuple(), signature, {"from": self.cast.relayer})
+            tx = self._try(self.registry.transferCustodySigned, auth.as_tuple(), signature, {"from": self.cast.relayer})
         else:
             act = Action.TRANSFER
             tx = self._try(self.registry.transferFrom, holder, recipient, token, {"from": holder})

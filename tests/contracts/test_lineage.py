@@ -35,7 +35,7 @@ def test_a_split_parent_never_moves_or_changes_again(registry, cast):
     parent = rough_at_manufacturer(registry, cast)
     _split(registry, cast, parent)
     with reverts("StoneRetired", parent):
-        registry.custodyTransfer(cast.trader, parent, Action.SALE, ZERO32, ZERO32, {"from": cast.manufacturer})
+        registry.transferCustody(cast.trader, parent, Action.SALE, ZERO32, ZERO32, {"from": cast.manufacturer})
     with reverts("StoneRetired", parent):
         registry.transferFrom(cast.manufacturer, cast.trader, parent, {"from": cast.manufacturer})
     with reverts("StoneRetired", parent):

@@ -84,7 +84,7 @@ def test_erc165_and_erc4906(registry, cast, stones):
     assert not registry.supportsInterface("0xffffffff")
     record_certificate(registry, cast.kp_bw, "BW-KP-0001", cast.producer, cast.trader)
     for tx in [
-        registry.custodyTransfer(cast.trader_bw, stones[0], Action.SALE, ZERO32, ZERO32, {"from": cast.producer}),
+        registry.transferCustody(cast.trader_bw, stones[0], Action.SALE, ZERO32, ZERO32, {"from": cast.producer}),
         registry.flag(stones[1], Flag.LOST, {"from": cast.producer}),
         registry.clearFlag(stones[1], {"from": cast.admin}),
         registry.attachCertificate(text32("BW-KP-0001"), [stones[2]], {"from": cast.producer}),

@@ -33,7 +33,7 @@ def test_a_relayer_submits_the_holders_signature(registry, cast, stones):
     auth = authorization(registry, cast.producer, stones[0], cast.trader_bw)
     signature = signed(cast, registry, cast.producer, auth)
     balance = cast.producer.balance()
-    tx = registry.custodyTransferWithAuthorization(auth.as_tuple(), signature, {"from": cast.relayer})
+    tx = registry.transferCustodySigned(auth.as_tuple(), signature, {"from": cast.relayer})
     assert tx.sender == cast.relayer and cast.producer.balance() == balance
     e = tx.events["CustodyTransferred"]
     assert (e["from"], e["to"], e["action"], bytes(e["document"])) == (cast.producer, cast.trader_bw, Action.SALE, DOC)
@@ -51,25 +51,25 @@ def test_the_contract_and_eth_account_agree_on_the_digest(registry, cast, stones
 def test_a_signature_is_single_use_and_expires(registry, cast, stones):
     auth = authorization(registry, cast.producer, stones[0], cast.trader_bw)
     signature = signed(cast, registry, cast.producer, auth)
-    registry.custodyTransferWithAuthorization(auth.as_tuple(), signature, {"from": cast.relayer})
-    registry.custodyTransfer(cast.producer, stones[0], Action.RETURN, DOC, ZERO32, {"from": cast.trader_bw})
+    registry.transferCustodySigned(auth.as_tuple(), signature, {"from": cast.relayer})
+    registry.transferCustody(cast.producer, stones[0], Action.RETURN, DOC, ZERO32, {"from": cast.trader_bw})
     with reverts("InvalidNonce", cast.producer.address, 1, 0):
-        registry.custodyTransferWithAuthorization(auth.as_tuple(), signature, {"from": cast.relayer})
+        registry.transferCustodySigned(auth.as_tuple(), signature, {"from": cast.relayer})
     late = authorization(registry, cast.producer, stones[1], cast.trader_bw, deadline=chain.time() - 1)
     with reverts("AuthorizationExpired", late.deadline):
-        registry.custodyTransferWithAuthorization(late.as_tuple(), signed(cast, registry, cast.producer, late), {"from": cast.relayer})
+        registry.transferCustodySigned(late.as_tuple(), signed(cast, registry, cast.producer, late), {"from": cast.relayer})
 
 
 def test_wrong_signer_and_tampered_authorizations_are_rejected(registry, cast, stones):
     auth = authorization(registry, cast.producer, stones[0], cast.trader_bw)
     with reverts("InvalidSignature", cast.producer.address):
-        registry.custodyTransferWithAuthorization(auth.as_tuple(), signed(cast, registry, cast.trader, auth), {"from": cast.relayer})
+        registry.transferCustodySigned(auth.as_tuple(), signed(cast, registry, cast.trader, auth), {"from": cast.relayer})
     signature = signed(cast, registry, cast.producer, auth)
     for field in [(1, str(cast.trader)), (2, Action.RETURN), (3, b"\x00" * 32), (6, auth.deadline + 1)]:
         tampered = list(auth.as_tuple())
         tampered[field[0]] = field[1]
         with reverts("InvalidSignature"):
-            registry.custodyTransferWithAuthorization(tampered, signature, {"from": cast.relayer})
+            registry.transferCustodySigned(tampered, signature, {"from": cast.relayer})
     assert registry.ownerOf(stones[0]) == cast.producer
 
 
@@ -77,7 +77,7 @@ def test_replay_on_another_chain_or_another_deployment_is_rejected(registry, cas
     auth = authorization(registry, cast.producer, stones[0], cast.trader_bw)
     other_chain = signed(cast, registry, cast.producer, auth, chain_id=1)
     with reverts("InvalidSignature"):
-        registry.custodyTransferWithAuthorization(auth.as_tuple(), other_chain, {"from": cast.relayer})
+        registry.transferCustodySigned(auth.as_tuple(), other_chain, {"from": cast.relayer})
 
     twin = DiamondRegistry.deploy(cast.admin, renderer, {"from": cast.admin})
     for account, role, country in [(cast.producer, 1, b"BW"), (cast.trader_bw, 2, b"BW")]:
@@ -85,14 +85,14 @@ def test_replay_on_another_chain_or_another_deployment_is_rejected(registry, cas
     register(twin, cast.producer, [("BW-0001", 250)])
     signature = signed(cast, registry, cast.producer, auth)
     with reverts("InvalidSignature"):
-        twin.custodyTransferWithAuthorization(auth.as_tuple(), signature, {"from": cast.relayer})
-    registry.custodyTransferWithAuthorization(auth.as_tuple(), signature, {"from": cast.relayer})
+        twin.transferCustodySigned(auth.as_tuple(), signature, {"from": cast.relayer})
+    registry.transferCustodySigned(auth.as_tuple(), signature, {"from": cast.relayer})
 
 
 def test_every_registry_rule_applies_to_signed_transfers(registry, cast, stones):
     def submit(to, token=stones[0], certificate=ZERO32):
         auth = authorization(registry, cast.producer, token, to, certificate=certificate)
-        return registry.custodyTransferWithAuthorization(
+        return registry.transferCustodySigned(
             auth.as_tuple(), signed(cast, registry, cast.producer, auth), {"from": cast.relayer}
         )
 
@@ -117,7 +117,7 @@ def test_a_holder_cancels_an_unused_authorization(registry, cast, stones):
     signature = signed(cast, registry, cast.producer, auth)
     registry.useNonce({"from": cast.producer})
     with reverts("InvalidNonce"):
-        registry.custodyTransferWithAuthorization(auth.as_tuple(), signature, {"from": cast.relayer})
+        registry.transferCustodySigned(auth.as_tuple(), signature, {"from": cast.relayer})
 
 
 @pytest.fixture
@@ -128,13 +128,13 @@ def wallet(registry, cast):
 
 
 def test_a_contract_wallet_signs_through_erc1271(registry, cast, stones, wallet):
-    registry.custodyTransfer(wallet, stones[0], Action.SALE, DOC, ZERO32, {"from": cast.producer})
+    registry.transferCustody(wallet, stones[0], Action.SALE, DOC, ZERO32, {"from": cast.producer})
     auth = authorization(registry, wallet, stones[0], cast.producer, action=Action.RETURN)
-    registry.custodyTransferWithAuthorization(auth.as_tuple(), signed(cast, registry, cast.trader_bw, auth), {"from": cast.relayer})
+    registry.transferCustodySigned(auth.as_tuple(), signed(cast, registry, cast.trader_bw, auth), {"from": cast.relayer})
     assert registry.ownerOf(stones[0]) == cast.producer
     auth = authorization(registry, cast.producer, stones[0], wallet)
-    registry.custodyTransferWithAuthorization(auth.as_tuple(), signed(cast, registry, cast.producer, auth), {"from": cast.relayer})
+    registry.transferCustodySigned(auth.as_tuple(), signed(cast, registry, cast.producer, auth), {"from": cast.relayer})
     bad = authorization(registry, wallet, stones[0], cast.producer)
     with reverts("InvalidSignature", wallet.address):
-        registry.custodyTransferWithAuthorization(bad.as_tuple(), signed(cast, registry, cast.trader, bad), {"from": cast.relayer})
+        registry.transferCustodySigned(bad.as_tuple(), signed(cast, registry, cast.trader, bad), {"from": cast.relayer})
     assert plain(registry.custodyState(stones[0]))[:2] == (wallet.address, 3)

@@ -85,7 +85,7 @@ def test_the_transaction_page_decodes_calls_and_events(demo, site, page):
     report = requests.get(f"{site}/api/stone/{demo.consumer_stone}").json()
     page.goto(f"{site}/tx/{report['custody'][-1]['transaction']}")
     text = page.locator("main").inner_text()
-    assert "custodyTransfer" in text and "CustodyTransferred" in text and "Transfer" in text and "MetadataUpdate" in text
+    assert "transferCustody" in text and "CustodyTransferred" in text and "Transfer" in text and "MetadataUpdate" in text
 
 
 def test_the_api_returns_exactly_what_verify_json_prints(demo, site, capsys):

@@ -1,0 +1,282 @@
+"""The custody proof: a stone's history, rebuilt from events, checked against the chain at full strength.
+
+Every custody record is absorbed into its recipient's 128-bit chain, kept on chain beside the
+recipient's balance (`chain' = keccak(chain, recordHash) mod 2^128`), and names the sender's chain
+of that moment. So the current holder's chain, which the registry returns, commits to the stone's
+latest record; that record commits to the chain of the holder before it, whose own records commit
+to the record that brought it the stone; and so on back to the registration. To accept a history
+that did not happen, a forger who controls the events we read must find a 128-bit preimage of
+keccak: about 2^128 work. (A party that plans a forgery before making a real record could instead
+look for a collision of its own two records, about 2^64 work; the README says so.)
+
+Checking walks the links backwards. For each holder it reads the records absorbed into the
+holder's chain while it held the stone (the stone's own record among them), going back from the
+block the chain points at, a span of blocks per query, and jumping over empty stretches by each
+record's pointer to the recipient's previous block; the stone's state points at its latest record.
+So the work grows with the records involved, never with the chain's age. A provider that refuses
+a span (too many blocks or results) gets smaller ones, down to single blocks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from eth_abi import encode
+from eth_utils import keccak, to_checksum_address
+from web3 import Web3
+from web3.exceptions import Web3RPCError
+
+CHAIN_MASK = (1 << 128) - 1
+BLOCK_MASK = (1 << 32) - 1
+RECORD_EVENT = "CustodyTransferred(uint256,address,address,bytes32,uint256,uint256)"
+RECORD_TOPIC = "0x" + keccak(text=RECORD_EVENT).hex()
+# A history is read one holder at a time; a pointer chain this long is a loop or an attack.
+MAX_STEPS = 1_000_000
+# Blocks asked for in one query while walking a chain back: many providers cap a query at 1,000.
+SPAN = 1_000
+
+
+@dataclass(frozen=True)
+class CustodyRecord:
+    """One `CustodyTransferred` event, with the fields its two packed words hold."""
+
+    token_id: int
+    sender: str
+    recipient: str
+    document: bytes
+    chains: int
+    record: int
+    block: int
+    log_index: int
+    transaction: str
+
+    @property
+    def action(self) -> int:
+        return self.record & 0xFF
+
+    @property
+    def warranty(self) -> bool:
+        """The invoice carried the WDC System of Warranties statement."""
+        return bool(self.record >> 8 & 1)
+
+    @property
+    def had_records(self) -> bool:
+        """The stone had a custody record before this one (else it came by registration)."""
+        return bool(self.record >> 9 & 1)
+
+    @property
+    def warranted_after(self) -> bool:
+        return bool(self.record >> 10 & 1)
+
+    @property
+    def rjc_after(self) -> bool:
+        return bool(self.record >> 11 & 1)
+
+    @property
+    def certificate_id(self) -> int:
+        return self.record >> 16 & 0xFFFFFFFF
+
+    @property
+    def time(self) -> int:
+        return self.record >> 48 & ((1 << 40) - 1)
+
+    @property
+    def previous_stone_block(self) -> int:
+        return self.record >> 88 & BLOCK_MASK
+
+    @property
+    def sender_last_block(self) -> int:
+        return self.record >> 120 & BLOCK_MASK
+
+    @property
+    def recipient_previous_block(self) -> int:
+        return self.record >> 152 & BLOCK_MASK
+
+    @property
+    def sender_chain(self) -> int:
+        return self.chains >> 128
+
+    @property
+    def recipient_chain_before(self) -> int:
+        return self.chains & CHAIN_MASK
+
+    @property
+    def position(self) -> tuple[int, int]:
+        return (self.block, self.log_index)
+
+    def digest(self) -> bytes:
+        """The registry's record hash: `keccak256(abi.encode(tokenId, from, to, document, chains, record))`."""
+        return keccak(
+            encode(
+                ["uint256", "address", "address", "bytes32", "uint256", "uint256"],
+                [self.token_id, self.sender, self.recipient, self.document, self.chains, self.record],
+            )
+        )
+
+
+def absorb(chain: int, record: CustodyRecord) -> int:
+    """A chain after absorbing `record`, as the registry computes it."""
+    return int.from_bytes(keccak(encode(["uint256", "bytes32"], [chain, record.digest()])), "big") & CHAIN_MASK
+
+
+def decode(log: dict) -> CustodyRecord:
+    """A raw `eth_getLogs` entry of `CustodyTransferred` as a record."""
+    topics = [bytes(Web3.to_bytes(hexstr=t) if isinstance(t, str) else t) for t in log["topics"]]
+    data = bytes(Web3.to_bytes(hexstr=log["data"]) if isinstance(log["data"], str) else log["data"])
+    words = [data[i : i + 32] for i in range(0, len(data), 32)]
+    number = log["blockNumber"]
+    return CustodyRecord(
+        token_id=int.from_bytes(topics[1], "big"),
+        recipient=to_checksum_address(topics[2][12:]),
+        sender=to_checksum_address(words[0][12:]),
+        document=words[1],
+        chains=int.from_bytes(words[2], "big"),
+        record=int.from_bytes(words[3], "big"),
+        block=int(number, 16) if isinstance(number, str) else int(number),
+        log_index=int(log["logIndex"], 16) if isinstance(log["logIndex"], str) else int(log["logIndex"]),
+        transaction=log["transactionHash"] if isinstance(log["transactionHash"], str) else "0x" + bytes(log["transactionHash"]).hex(),
+    )
+
+
+@dataclass
+class LogSource:
+    """Reads custody records a span of blocks at a time, counting its queries. A span the
+    provider refuses is halved (and stays halved) down to one block."""
+
+    w3: Web3
+    registry: str
+    span: int = SPAN
+    calls: int = 0
+
+    def records_to(self, account: str, first: int, last: int) -> list[CustodyRecord]:
+        """The custody records absorbed into `account`'s chain in blocks `first`..`last`, in order."""
+        topic = "0x" + bytes.fromhex(account[2:]).rjust(32, b"\0").hex()
+        self.calls += 1
+        logs = self.w3.eth.get_logs(
+            {"address": self.registry, "fromBlock": first, "toBlock": last, "topics": [RECORD_TOPIC, None, topic]}
+        )
+        return sorted((decode(dict(log)) for log in logs), key=lambda r: r.position)
+
+    def back_from(self, account: str, block: int, floor: int) -> list[CustodyRecord]:
+        """`account`'s records in the span ending at `block` (not below `floor`)."""
+        while True:
+            first = max(floor, block - self.span + 1)
+            try:
+                return self.records_to(account, first, block)
+            except (ValueError, Web3RPCError):
+                if self.span == 1:
+                    raise
+                self.span = max(self.span // 2, 1)
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where a stone's history is anchored on chain: its holder's chain and the block of the latest
+    record absorbed into it (or, for a split stone, the splitting manufacturer's at the split)."""
+
+    holder: str
+    has_records: bool
+    last_record_block: int
+    chain: int
+    chain_block: int
+
+
+@dataclass
+class Proof:
+    """The verdict on a stone's history, the records it rests on (oldest first), and its cost."""
+
+    ok: bool
+    reason: str
+    records: list[CustodyRecord] = field(default_factory=list)
+    registered_to: str | None = None
+    links: int = 0
+    records_read: int = 0
+
+
+class Broken(Exception):
+    """The history does not check out; the message says where."""
+
+
+def check(source: LogSource, token: int, anchor: Anchor, registered_block: int) -> Proof:
+    """Checks stone `token`'s whole history against `anchor`; never raises for a bad history."""
+    try:
+        return _walk(source, token, anchor, registered_block)
+    except Broken as exc:
+        return Proof(False, str(exc))
+
+
+def _walk(source: LogSource, token: int, anchor: Anchor, registered_block: int) -> Proof:
+    if not anchor.has_records:
+        if anchor.last_record_block != registered_block & BLOCK_MASK:
+            raise Broken("the registry says the stone has no custody records, but its latest record is not its registration")
+        return Proof(True, "no custody records: the stone is with the participant it was registered to", [], anchor.holder)
+
+    stone_records: list[CustodyRecord] = []  # newest first
+    account, expected, walk_from = anchor.holder, anchor.chain, anchor.chain_block
+    bound: tuple[int, int] | None = None
+    arrival = anchor.last_record_block
+    read = 0
+    while True:
+        found, later = _segment(source, token, account, walk_from, bound, arrival)
+        read += len(later) + 1
+        chain = absorb(found.recipient_chain_before, found)
+        for record in later:
+            if record.recipient_chain_before != chain:
+                raise Broken(
+                    f"the chain of {account} does not run through its record in block {record.block}: records are missing or altered"
+                )
+            chain = absorb(chain, record)
+        if chain != expected:
+            raise Broken(
+                f"the records {account} received from block {found.block} on do not reproduce its chain: "
+                "the stone's history was altered, or records were hidden"
+            )
+        stone_records.append(found)
+        if not found.had_records:
+            if found.previous_stone_block != registered_block & BLOCK_MASK:
+                raise Broken("the stone's first custody record does not follow its registration")
+            registered_to = found.sender
+            break
+        account, expected, walk_from = found.sender, found.sender_chain, found.sender_last_block
+        bound, arrival = found.position, found.previous_stone_block
+
+    records = stone_records[::-1]
+    for before, after in zip(records, records[1:]):
+        if after.sender != before.recipient:
+            raise Broken(f"record in block {after.block} moves the stone from {after.sender}, but {before.recipient} held it")
+    if records[-1].recipient != anchor.holder:
+        raise Broken(f"the history ends with {records[-1].recipient}, but the registry says {anchor.holder} holds the stone")
+    return Proof(
+        True,
+        f"all {len(records)} custody records present, in order, and tied to the holders' on-chain chains "
+        f"(128-bit; {read} records read in {source.calls} queries)",
+        records,
+        registered_to,
+        links=len(records),
+        records_read=read,
+    )
+
+
+def _segment(
+    source: LogSource, token: int, account: str, walk_from: int, bound: tuple[int, int] | None, arrival: int
+) -> tuple[CustodyRecord, list[CustodyRecord]]:
+    """The stone's record into `account` in block `arrival`, and, oldest first, the records
+    `account` received after it (before `bound`, the record by which the stone left it, if any),
+    read back from block `walk_from` along the chain's pointers."""
+    later: list[CustodyRecord] = []  # newest first while collecting
+    block = walk_from
+    for _ in range(MAX_STEPS):
+        if block < arrival:
+            raise Broken(f"the chain of {account} passes block {arrival} without the stone's record in it: a record was hidden")
+        records = [r for r in source.back_from(account, block, arrival) if bound is None or r.position < bound]
+        if not records or records[-1].block != block or any(r.recipient != account for r in records):
+            raise Broken(f"the chain of {account} points at block {block}, where the events show none of its records")
+        for record in reversed(records):
+            if record.token_id == token and record.block == arrival:
+                return record, later[::-1]
+            later.append(record)
+        previous = records[0].recipient_previous_block
+        if previous >= records[0].block:
+            raise Broken(f"the chain of {account} does not go back from block {records[0].block}")
+        block = previous
+    raise Broken(f"the chain of {account} is longer than {MAX_STEPS} blocks")
