@@ -21,14 +21,16 @@ from diamondtrace.custody import Authorization, sign_authorization
 from diamondtrace.model import ROLES, ZERO32, Action, day_number, text32, token_id
 from diamondtrace.wallet import dev_signer
 
-CAST = [  # dev account, role, country
-    (1, "producer", "BW"),
-    (2, "trader", "BW"),
-    (3, "trader", "BW"),
-    (4, "manufacturer", "BW"),
-    (5, "lab", "BW"),
-    (6, "kp-authority", "BW"),
+CAST = [  # dev account, role, country, stone-ID prefix
+    (1, "producer", "BW", "BW-"),
+    (2, "trader", "BW", None),
+    (3, "trader", "BW", None),
+    (4, "manufacturer", "BW", "IN-"),
+    (5, "lab", "BW", None),
+    (6, "kp-authority", "BW", None),
 ]
+# Accounts 7 and 8: traders without RJC certification, for the transfer that carries no RJC check.
+UNCERTIFIED = [(7, "trader", "BW", None), (8, "trader", "BW", None)]
 
 
 @dataclass
@@ -54,9 +56,12 @@ def setup(chain: Chain) -> Env:
     baseline_address, _ = owner.deploy("BaselineERC721")
     baseline = chain.w3.eth.contract(address=baseline_address, abi=abi("BaselineERC721"))
     env = Env(chain, owner, registry, baseline, deployment.block, {0: owner})
-    for index, role, country in CAST:
+    expires = chain.w3.eth.get_block("latest")["timestamp"] + 3 * 365 * 86400
+    for index, role, country, prefix in CAST + UNCERTIFIED:
         address = env.sender(index).address
-        owner.send(registry.functions.accredit(address, ROLES[role], country.encode(), f"bench {role} {index}"))
+        owner.send(registry.functions.accredit(address, ROLES[role], country.encode(), f"bench {role} {index}", text32(prefix) if prefix else ZERO32))
+        if (index, role, country, prefix) in CAST:
+            owner.send(registry.functions.certifyRjc(address, text32(f"RJC-{index}"), expires))
     return env
 
 
@@ -66,13 +71,13 @@ def _ids(prefix: str, count: int, width: int = 0) -> list[int]:
 
 def _batch(to: str) -> tuple:
     yesterday = day_number(dt.datetime.now(dt.timezone.utc).date()) - 1
-    return (to, text32("Jwaneng"), b"BW", yesterday, 0, ZERO32)
+    return (to, text32("Jwaneng"), b"BW", yesterday, False, ZERO32)
 
 
-def register(env: Env, ids: list[int], weight: int = 150) -> int:
+def register(env: Env, ids: list[int], weight: int = 150, to: int = 1) -> int:
     producer = env.sender(1)
-    call = env.registry.functions.register(_batch(producer.address), ids, [weight] * len(ids))
-    return producer.send(call).gas_used
+    call = env.registry.functions.register(_batch(env.sender(to).address), ids, [weight] * len(ids), [])
+    return producer.send(call, gas=EIP7825_TX_GAS_CAP if len(ids) > 300 else None).gas_used
 
 
 def baseline_mint(env: Env, ids: list[int]) -> int:
@@ -88,20 +93,32 @@ def registration(env: Env, n: int = 100) -> dict:
     return {"batch": n, "registry_per_stone": ours, "baseline_per_token": base, "ratio": ours / base}
 
 
+def _custody(env: Env, sender: int, to: int, token: int, document: bytes) -> int:
+    call = env.registry.functions.transferCustody(env.sender(to).address, token, int(Action.SALE), document, ZERO32, True)
+    return env.sender(sender).send(call).gas_used
+
+
 def transfer(env: Env) -> dict:
-    """A custody transfer with action and document hash vs the baseline's `transferFrom`, both to
-    a holder that already holds tokens and to a first-time holder."""
+    """A custody sale with its invoice hash and the SoW warranty, under the full-strength proof, vs
+    the baseline's `transferFrom`: to a holder that already holds tokens and to a first-time
+    holder, between RJC-certified participants (the stone's RJC assurance is checked: the most
+    work a transfer does), and between uncertified ones (no RJC check)."""
     producer, trader = env.sender(1), env.sender(2)
     ids = _ids("BW-TX-", 4)
     register(env, ids)
     baseline_mint(env, ids)
     results = {}
     for scenario, token in [("first_time_holder", ids[0]), ("existing_holder", ids[1])]:
-        ours = producer.send(
-            env.registry.functions.transferCustody(trader.address, token, int(Action.SALE), b"\x11" * 32, ZERO32)
-        ).gas_used
+        ours = _custody(env, 1, 2, token, b"\x11" * 32)
         base = producer.send(env.baseline.functions.transferFrom(producer.address, trader.address, token)).gas_used
         results[scenario] = {"registry": ours, "baseline": base, "ratio": ours / base}
+    # Between two uncertified traders (each already holding): the stone's RJC assurance has fallen.
+    uncertified = _ids("BW-TX-U-", 3)
+    register(env, uncertified, to=7)
+    _custody(env, 7, 8, uncertified[0], b"\x12" * 32)
+    ours = _custody(env, 7, 8, uncertified[1], b"\x13" * 32)
+    base = results["existing_holder"]["baseline"]
+    results["without_rjc_check"] = {"registry": ours, "baseline": base, "ratio": ours / base}
     return results
 
 
@@ -126,6 +143,30 @@ def largest_batch(env: Env) -> dict:
     }
 
 
+def _split(env: Env, parent: int, children: list[int]) -> int:
+    call = env.registry.functions.split(parent, children, [1] * len(children), [])
+    return env.sender(4).send(call, gas=EIP7825_TX_GAS_CAP if len(children) > 200 else None).gas_used
+
+
+def largest_split(env: Env) -> dict:
+    """The same for a split (each child also costs its share of the lineage record)."""
+    parents = [_rough_at_manufacturer(env, f"BW-WORST-SPLIT-{i}", 1_000_000) for i in range(3)]
+    small, large = 50, 150
+    g_small = _split(env, parents[0], _ids("IN-WORST-CASE-CHILD-ID-A", small, 8))
+    g_large = _split(env, parents[1], _ids("IN-WORST-CASE-CHILD-ID-B", large, 8))
+    marginal = (g_large - g_small) / (large - small)
+    fixed = g_small - marginal * small
+    limit = env.registry.functions.MAX_SPLIT().call()
+    confirmed = _split(env, parents[2], _ids("IN-WORST-CASE-CHILD-ID-C", limit, 8))
+    return {
+        "marginal_gas_per_child": marginal,
+        "largest_split_under_cap": int((EIP7825_TX_GAS_CAP - fixed) // marginal),
+        "max_split": limit,
+        "max_split_gas": confirmed,
+        "max_split_fits": confirmed <= EIP7825_TX_GAS_CAP,
+    }
+
+
 def curve(env: Env, sizes: list[int]) -> list[dict]:
     """Gas per stone against batch size, registry and baseline."""
     points = []
@@ -141,29 +182,30 @@ def _rough_at_manufacturer(env: Env, sid: str, centicarats: int) -> int:
     producer, manufacturer = env.sender(1), env.sender(4)
     token = token_id(sid)
     batch = _batch(manufacturer.address)
-    producer.send(env.registry.functions.register(batch, [token], [centicarats]))
+    producer.send(env.registry.functions.register(batch, [token], [centicarats], []))
     return token
 
 
 def split(env: Env, registration_per_stone: float, children: int = 10) -> dict:
     parent = _rough_at_manufacturer(env, "BW-SPLIT-PARENT", 5_000)
     ids = _ids("IN-POL-", children)
-    gas = env.sender(4).send(env.registry.functions.split(parent, ids, [100] * children)).gas_used
+    gas = env.sender(4).send(env.registry.functions.split(parent, ids, [100] * children, [])).gas_used
     per_child = gas / children
     return {"children": children, "gas": gas, "per_child": per_child, "ratio_to_registration": per_child / registration_per_stone}
 
 
 def relayed(env: Env) -> dict:
-    """A signed transfer submitted by a relayer vs the same transfer sent directly."""
+    """A signed transfer submitted by a relayer vs the same transfer sent directly (both with the
+    SoW warranty, between RJC-certified participants)."""
     producer, trader, relayer = env.sender(1), env.sender(2), env.sender(9)
     ids = _ids("BW-SIG-", 2)
     register(env, ids)
     # Warm the trader's balance slot the same way for both (first holding already happened).
-    direct = producer.send(
-        env.registry.functions.transferCustody(trader.address, ids[0], int(Action.SALE), b"\x22" * 32, ZERO32)
-    ).gas_used
+    direct = _custody(env, 1, 2, ids[0], b"\x22" * 32)
     deadline = env.chain.w3.eth.get_block("latest")["timestamp"] + 3600
-    auth = Authorization(ids[1], trader.address, int(Action.SALE), b"\x22" * 32, ZERO32, env.registry.functions.nonces(producer.address).call(), deadline)
+    last = env.registry.functions.stone(ids[1]).call().lastRecordBlock
+    nonce = env.registry.functions.nonces(producer.address).call()
+    auth = Authorization(ids[1], producer.address, trader.address, int(Action.SALE), b"\x22" * 32, ZERO32, True, nonce, last, deadline)
     signature = sign_authorization(producer.signer.account, env.chain.chain_id, env.registry.address, auth)
     relayed_gas = relayer.send(env.registry.functions.transferCustodySigned(auth.as_tuple(), signature)).gas_used
     return {"direct": direct, "relayed": relayed_gas, "ratio": relayed_gas / direct}
@@ -175,16 +217,28 @@ def token_uri(env: Env, hops: int = 20) -> dict:
     parent = _rough_at_manufacturer(env, "BW-URI-PARENT", 3_000)
     child = token_id("IN-URI-CHILD")
     manufacturer, lab = env.sender(4), env.sender(5)
-    manufacturer.send(env.registry.functions.split(parent, [child], [1_500]))
+    manufacturer.send(env.registry.functions.split(parent, [child], [1_500], []))
     holders = [manufacturer, env.sender(2), env.sender(3)]
     for hop in range(hops):
         frm, to = holders[hop % 3], holders[(hop + 1) % 3]
-        frm.send(env.registry.functions.transferCustody(to.address, child, int(Action.SALE), bytes([hop + 1]) * 32, ZERO32))
-    for number, colour in [("GLA-1", "E"), ("GLA-2", "D")]:
-        report = (text32(number), 1_498, text32(colour)[:8], text32("VVS1")[:8], text32("Excellent")[:16], False, b"\x33" * 32)
+        frm.send(env.registry.functions.transferCustody(to.address, child, int(Action.SALE), bytes([hop + 1]) * 32, ZERO32, True))
+    # To the lab, which grades it: the report in force is read in constant time however many there are.
+    holder = holders[hops % 3]
+    holder.send(env.registry.functions.transferCustody(lab.address, child, int(Action.GRADING), b"\x31" * 32, ZERO32, False))
+    few = env.registry.functions.tokenURI(child).estimate_gas()
+    reports = 200
+    for n in range(reports):
+        report = (text32(f"GLA-{n}"), 1_498, text32("DEFG"[n % 4])[:8], text32("VVS1")[:8], text32("Excellent")[:16], False, b"\x33" * 32)
         lab.send(env.registry.functions.grade(child, report))
     gas = env.registry.functions.tokenURI(child).estimate_gas()
-    return {"custody_records": hops, "gradings": 2, "eth_call_gas": gas, "cap": 30_000_000, "share_of_cap": gas / 30_000_000}
+    return {
+        "custody_records": hops + 1,
+        "gradings": reports,
+        "eth_call_gas_ungraded": few,
+        "eth_call_gas": gas,
+        "cap": 30_000_000,
+        "share_of_cap": gas / 30_000_000,
+    }
 
 
 def _write_run(path: Path, prefix: str, count: int) -> Path:
@@ -206,7 +260,7 @@ def _ceiling_seconds(env: Env, path: Path) -> float:
     calls = [mint.register_call(env.registry, producer.address, b) for b in batches]
     gas = mint.gas_model(env.registry, producer, producer.address, batches[0])
     fees = producer.fees()
-    signed = [producer.sign(producer.build(call, gas=gas(len(batch)), fees=fees)) for call, batch in zip(calls, batches)]
+    signed = [producer.sign(producer.build(call, gas=mint.batch_gas(gas, batch), fees=fees)) for call, batch in zip(calls, batches)]
     w3 = env.chain.w3
     with mint.collector_paused():  # as in the mint
         start = time.perf_counter()
@@ -220,7 +274,7 @@ def _mint_seconds(env: Env, path: Path) -> tuple[float, float, int]:
     """The mint's whole time, and the part spent checking the file before sending anything."""
     checked = []
     start = time.perf_counter()
-    result = mint.mint(env.registry, env.sender(1), path, from_block=env.deployment_block, on_plan=lambda _: checked.append(time.perf_counter()))
+    result = mint.mint(env.registry, env.sender(1), path, on_plan=lambda _: checked.append(time.perf_counter()))
     seconds = time.perf_counter() - start
     assert result.registered == mint.read_production_run(path).__len__()
     return seconds, checked[0] - start, len(result.transactions)

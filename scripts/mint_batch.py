@@ -6,7 +6,7 @@ from diamondtrace import brownie_bridge, mint
 
 
 def main(file, account="0", deployment=None):
-    record, registry = brownie_bridge.registry(deployment)
-    result = mint.mint(registry, brownie_bridge.sender(account), Path(file), from_block=record.block)
+    _, registry = brownie_bridge.registry(deployment)
+    result = mint.mint(registry, brownie_bridge.sender(account), Path(file))
     print(f"registered {result.registered} stones; {result.already_registered} were already registered")
     return result
