@@ -17,20 +17,21 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable
-from urllib.parse import parse_qs, unquote, urlparse
+from urllib.parse import parse_qs, quote, unquote, urlparse
 
 import requests
 from eth_utils import event_abi_to_log_topic
 from web3 import Web3
 from web3.contract import Contract
-from web3.exceptions import ContractCustomError, ContractLogicError, Web3RPCError
+from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound, Web3RPCError
 from web3.logs import DISCARD
 
-from . import admin, verify
+from . import admin, proof, verify
 from .chain import Chain, connect, revert_message
-from .contracts import Deployment
+from .contracts import Deployment, certificates_contract, grading_contract
+from .countries import COUNTRIES
 from .errors import ChainError, DiamondTraceError, InputError
-from .model import Action, format_carat, parse_stone, role_names, stone_id, text32, text_of
+from .model import Action, Origin, format_carat, parse_stone, role_names, stone_id, text32, text_of
 from .verify import ZERO_ADDRESS, BlockTimes
 
 log = logging.getLogger("diamondtrace.explorer")
@@ -62,7 +63,7 @@ h1{font-size:1.5rem;margin:.2rem 0 1rem;overflow-wrap:anywhere}h2{font-size:1.15
 table{width:100%;border-collapse:collapse}th,td{padding:.4rem .3rem;border-bottom:1px solid #e3e8ef;text-align:left;vertical-align:top}
 th{color:#51637a;font-weight:600;width:12rem}code,.hash{font-family:ui-monospace,Menlo,Consolas,monospace;word-break:break-all;font-size:.88rem}
 .verdict{border-radius:10px;padding:1rem 1.1rem;margin:0 0 1rem;font-size:1.15rem;font-weight:700}
-.verdict small{display:block;font-weight:400;font-size:.95rem;margin-top:.3rem}
+.verdict small{display:block;font-weight:400;font-size:.95rem;margin-top:.3rem;overflow-wrap:anywhere}td{overflow-wrap:anywhere}
 .ok{background:#e2f5e7;color:#0b5d1e;border:2px solid #3aa55a}.broken{background:#fde3e3;color:#8a1111;border:2px solid #d33}
 .flagged{background:#fff0d6;color:#7a4200;border:2px solid #e08a00}.labgrown{background:#ede7fb;color:#4b2a91;border:2px solid #7a4fd8}
 .totals{display:grid;grid-template-columns:repeat(auto-fit,minmax(9rem,1fr));gap:.6rem}.totals div{background:#eef3f9;border-radius:8px;padding:.6rem}
@@ -70,7 +71,7 @@ th{color:#51637a;font-weight:600;width:12rem}code,.hash{font-family:ui-monospace
 .card table{flex:1;min-width:16rem}ol.timeline{list-style:none;padding:0;margin:0;border-left:3px solid #9fb0c3}
 ol.timeline li{margin:0 0 .9rem;padding-left:.9rem;position:relative}ol.timeline li:before{content:"";position:absolute;left:-.5rem;top:.35rem;width:.7rem;height:.7rem;border-radius:50%;background:#0b57a4}
 .muted{color:#6b7c90}.tag{display:inline-block;border-radius:4px;padding:0 .35rem;font-size:.8rem;background:#eef3f9;margin-left:.3rem}
-.superseded{opacity:.6}.error{font-size:1.05rem}
+.superseded{opacity:.6}.error{font-size:1.05rem}.assurance tr.ok td b{color:#0b5d1e}.assurance tr.no td b{color:#8a1111}
 @media (max-width:40rem){th{width:auto}td,th{display:block;border:0;padding:.15rem 0}tr{display:block;border-bottom:1px solid #e3e8ef;padding:.4rem 0}}
 """
 
@@ -101,32 +102,35 @@ class Ctx:
 
     def who(self, address: str) -> str:
         """An address as a link with the participant's name and country, if accredited or known."""
-        if address == ZERO_ADDRESS:
+        if not address or address == ZERO_ADDRESS:
             return "—"
         if address not in self.names:
-            roles, code, name = self.registry.functions.participant(address).call()
-            self.names[address] = (name, bytes(code).decode() if any(code) else None, role_names(roles))
+            p = self.registry.functions.participant(address).call()
+            self.names[address] = (p.name, bytes(p.country).decode() if any(p.country) else None, role_names(p.roles))
         name, country, _ = self.names[address]
         label = f"{h(name)} <span class=tag>{h(country)}</span>" if name else f"<code>{h(address)}</code>"
         return f'<a href="/address/{h(address)}">{label}</a>'
 
-    def logs(self, event: str, filters: dict[str, Any] | None = None) -> list[Any]:
+    def logs(self, event: str, filters: dict[str, Any] | None = None, contract: Contract | None = None) -> list[Any]:
         return verify.event_logs(
-            getattr(self.registry.events, event)(), self.deployment.block, self.chain.w3.eth.block_number, filters or {}
+            getattr((contract or self.registry).events, event)(), self.deployment.block, self.chain.w3.eth.block_number, filters or {}
         )
 
+    @property
+    def book(self) -> Contract:
+        return certificates_contract(self.registry)
 
-def _custody_item(ctx: Ctx, action: int, sender: str, recipient: str, when: int | str, block: int, transaction: str,
-                  document: bytes, certificate: bytes, note: str = "") -> str:
-    """One custody record as a timeline entry."""
-    moment = _time(when) if isinstance(when, int) else when.replace("T", " ").replace("Z", " UTC")
-    number = text_of(certificate) if certificate else ""
+
+def _custody_item(ctx: Ctx, r: dict[str, Any], note: str = "") -> str:
+    """One custody record (as `verify --json` gives it) as a timeline entry; `note` is plain text."""
+    number = r["kp_certificate"]
     return (
-        f"<li><b>{h(Action(action).label.replace('-', ' ').capitalize())}</b>: {ctx.who(sender)} → {ctx.who(recipient)}"
-        + (f" <span class=muted>({note})</span>" if note else "")
-        + f"<br><span class=muted>{h(moment)} · block {block} · {tx_link(transaction)}"
-        + (f" · document <code>{h('0x' + bytes(document).hex())}</code>" if document and any(document) else "")
-        + (f" · KP <a href='/kp/{h(number)}'>{h(number)}</a>" if number else "")
+        f"<li><b>{h(r['action'].replace('-', ' ').capitalize())}</b>: {ctx.who(r['from'])} → {ctx.who(r['to'])}"
+        + (f" <span class=muted>({h(note)})</span>" if note else "")
+        + (" <span class=tag>SoW warranty</span>" if r["warranty"] else "")
+        + f"<br><span class=muted>{h(r['time'].replace('T', ' ').replace('Z', ' UTC'))} · block {r['block']} · {tx_link(r['transaction'])}"
+        + (f" · document <code>{h(r['document'])}</code>" if r["document"] else "")
+        + (f" · KP {h(number)}" if number else "")
         + "</span></li>"
     )
 
@@ -145,7 +149,8 @@ def tx_link(tx_hash: str) -> str:
 
 
 def home(ctx: Ctx) -> str:
-    stones, centicarats, participants, batches, certificates = ctx.registry.functions.totals().call()
+    stones, centicarats, participants, batches = ctx.registry.functions.totals().call()
+    certificates = ctx.book.functions.certificateCount().call()
     totals = "".join(
         f"<div><b>{value}</b>{label}</div>"
         for value, label in [
@@ -158,22 +163,27 @@ def home(ctx: Ctx) -> str:
     )
     registrations = ctx.logs("BatchRegistered")[-LATEST:][::-1]
     reg_rows = "".join(
-        f"<tr><td>{_time(ctx.times(e['blockNumber']))}</td><td>{ctx.who(e['args']['producer'])}</td>"
-        f"<td>{e['args']['stones']:,} stones, {format_carat(e['args']['centicarats'])} ct from {h(text_of(e['args']['input']['mine']))}, "
-        f"{h(bytes(e['args']['input']['country']).decode())}</td><td>{tx_link(e['transactionHash'].to_0x_hex())}</td></tr>"
+        f"<tr><td>{_time(ctx.times(e['blockNumber']))}</td><td>{ctx.who(e['args']['registrant'])}</td>"
+        f"<td>{e['args']['stones']:,} stones, {format_carat(e['args']['centicarats'])} ct "
+        + (
+            f"from {h(text_of(e['args']['mine']))}, {h(bytes(e['args']['country']).decode())}"
+            if e["args"]["origin"] == Origin.MINE
+            else ("cut from a rough stone" if e["args"]["origin"] == Origin.SPLIT else "entered with a declared origin")
+        )
+        + f"</td><td>{tx_link(e['transactionHash'].to_0x_hex())}</td></tr>"
         for e in registrations
     )
     moves = ctx.logs("CustodyTransferred")[-LATEST:][::-1]
     move_rows = "".join(
         f"<tr><td>{_time(ctx.times(e['blockNumber']))}</td><td>{stone_link(e['args']['tokenId'])}</td>"
-        f"<td>{Action(e['args']['action']).label}</td><td>{ctx.who(e['args']['from'])} → {ctx.who(e['args']['to'])}</td></tr>"
+        f"<td>{Action(e['args']['record'] & 0xFF).label}</td><td>{ctx.who(e['args']['from'])} → {ctx.who(e['args']['to'])}</td></tr>"
         for e in moves
     )
     return page(
         "Explorer",
         f"""<section><h1>Diamond provenance, open to everyone</h1>
-<p>Every stone on this registry carries its origin, Kimberley Process certificate and every hand it passed through.
-Search for a stone to see its journey and whether its record checks out.</p>
+<p>Every stone on this registry carries its origin, Kimberley Process certificates, the System of Warranties and RJC
+certification along its path, and every hand it passed through. Search for a stone to see its journey and whether its record checks out.</p>
 <form class="search" action="/search" method="get"><input type="search" name="q" aria-label="Search the registry"
 placeholder="Stone ID, token id, KP certificate number, transaction hash or address"><button type="submit">Search</button></form></section>
 <section><h2>The registry</h2><div class=totals>{totals}</div>
@@ -193,17 +203,14 @@ def search(ctx: Ctx, query: str) -> str:
         try:
             ctx.chain.w3.eth.get_transaction(q)
             return f"/tx/{q}"
-        except Exception as exc:  # web3's TransactionNotFound
-            if "not found" not in str(exc).lower():
-                raise
+        except TransactionNotFound:
+            pass
     if re.fullmatch(r"0x[0-9a-fA-F]{40}", q):
         return f"/address/{Web3.to_checksum_address(q)}"
-    if re.fullmatch(r"[\x20-\x7e]{1,32}", q):
-        try:
-            ctx.registry.functions.certificate(text32(q)).call()
-            return f"/kp/{q}"
-        except (ContractLogicError, ContractCustomError, InputError):
-            pass
+    if _text(q):
+        recorded = ctx.logs("CertificateRecorded", {"number": text32(q)}, ctx.book)
+        if recorded:
+            return f"/kp/{bytes(recorded[0]['args']['exporting']).decode()}/{quote(q, safe='')}"
     try:
         token = parse_stone(q)
     except InputError:
@@ -219,22 +226,40 @@ def _verdicts(p: dict[str, Any]) -> str:
     if integrity["ok"]:
         parts.append(
             '<div class="verdict ok">✔ Record complete and consistent'
-            f"<small>{h(integrity['reason'][0].upper() + integrity['reason'][1:])}. Checked just now against the registry's on-chain state.</small></div>"
+            f"<small>{h(integrity['reason'][0].upper() + integrity['reason'][1:])}. Checked just now: {h(integrity['checked'])}.</small></div>"
         )
     else:
         reason = integrity["reason"][0].upper() + integrity["reason"][1:]
         parts.append(f'<div class="verdict broken">✖ Record broken<small>{h(reason)}.</small></div>')
     if p["flags"]["flagged"]:
         parts.append(
-            f'<div class="verdict flagged">⚠ Reported {h(p["flags"]["flag"]).upper()} by its holder'
+            f'<div class="verdict flagged">⚠ Reported {h(p["flags"]["flag"]).upper()}'
             "<small>It cannot change hands until the registry's admin clears the report. Do not buy it.</small></div>"
         )
     if p["lab_grown"]:
         parts.append(
             '<div class="verdict labgrown">Laboratory-grown diamond'
-            "<small>The current grading report found this stone laboratory-grown, not natural.</small></div>"
+            "<small>It was registered as laboratory-grown, or the grading report in force found it so: it is not a natural diamond.</small></div>"
+        )
+    if not p["origin"]["traced_from_mine"]:
+        parts.append(
+            '<div class="verdict flagged">Origin declared, not traced from the mine'
+            "<small>This stone was made before it entered the registry; its origin is what the manufacturer declared.</small></div>"
         )
     return "".join(parts)
+
+
+def _assurances(p: dict[str, Any]) -> str:
+    """The three assurance schemes, plainly: yes or no, and why."""
+    rows = "".join(
+        f"<tr class='{'ok' if a['ok'] else 'no'}'><th>{label}</th><td><b>{'✔ Yes' if a['ok'] else '✖ No'}</b> — {h(a['detail'])}</td></tr>"
+        for label, a in [
+            ("Kimberley Process", p["assurance"]["kimberley_process"]),
+            ("WDC System of Warranties", p["assurance"]["system_of_warranties"]),
+            ("RJC Code of Practices", p["assurance"]["rjc"]),
+        ]
+    )
+    return f"<section class=assurance><h2>Assurances</h2><table>{rows}</table></section>"
 
 
 def stone(ctx: Ctx, ref: str) -> str:
@@ -249,30 +274,28 @@ def stone(ctx: Ctx, ref: str) -> str:
     metadata = json.loads(base64.b64decode(uri.split(",", 1)[1]))
     attributes = "".join(f"<tr><th>{h(a['trait_type'])}</th><td>{h(a['value'])}</td></tr>" for a in metadata["attributes"])
     o = p["origin"]
+    lineage = p["lineage"]
     registered = h(o["registered_at"].replace("T", " ").replace("Z", " UTC"))
-    journey = [
-        f"<li><b>Registered at the {h(o['mine'])} mine, {h(o['country'])}</b> — produced {h(o['production_date'])}, "
-        f"registered {registered} by {ctx.who(o['producer'])}"
-        + (f" · {tx_link(o['registration_transaction'])}" if o["registration_transaction"] and not p["lineage"]["parent"] else "")
-        + "</li>"
-    ]
-    if p["lineage"]["parent"]:
-        # A polished stone's journey from the mine is its rough parent's, up to the cut.
-        parent = parse_stone(p["lineage"]["parent"])
-        rough = verify.custody_records(ctx.registry, parent, ctx.deployment.block, ctx.chain.w3.eth.block_number, ctx.times)
-        journey += [_custody_item(ctx, r.action, r.sender, r.recipient, r.timestamp, r.block, r.transaction, r.document, r.certificate, f"as rough stone {stone_link(parent)}") for r in rough]
-        journey.append(f"<li><b>Cut</b> from rough stone {stone_link(parent)} into polished stones by {ctx.who(o['registered_to'])} · registered {registered}</li>")
-    for r in p["custody"]:
-        journey.append(
-            _custody_item(ctx, Action.parse(r["action"]), r["from"], r["to"],
-                          r["time"], r["block"], r["transaction"], bytes.fromhex(r["document"][2:]) if r["document"] else b"",
-                          text32(r["kp_certificate"]) if r["kp_certificate"] else b"")
+    root = lineage["parent"] or p["stone_id"]
+    if o["traced_from_mine"]:
+        first = (
+            f"<li><b>Registered at the {h(o['mine'])} mine, {h(o['country'])}</b> — produced {h(o['production_date'])}, "
+            f"as rough stone {stone_link(parse_stone(root))}, by {ctx.who(o['producer'])}</li>"
         )
+    else:
+        first = (
+            f"<li><b>Entered with a declared origin</b> ({h(o['mine'])}, {h(o['country'] or 'country unknown')}) — "
+            f"not traced from the mine; entered by {ctx.who(o['registrant'])}</li>"
+        )
+    journey = [first]
+    if lineage["parent"]:
+        journey += [_custody_item(ctx, r, f"as rough stone {lineage['parent']}") for r in lineage["parent_custody"]]
+        journey.append(f"<li><b>Cut</b> from rough stone {stone_link(parse_stone(lineage['parent']))} into polished stones by {ctx.who(o['registered_by'])} · {registered}</li>")
+    journey += [_custody_item(ctx, r) for r in p["custody"]]
     if p["status"] == "split":
         journey.append("<li><b>Split into polished stones</b> (retired: it can never move again)</li>")
     journey.append(f"<li><b>Today</b>: held by {ctx.who(p['holder'])}</li>")
 
-    lineage = p["lineage"]
     siblings = []
     if lineage["parent"]:
         siblings = [c for c in ctx.registry.functions.childrenOf(parse_stone(lineage["parent"])).call() if c != token]
@@ -284,13 +307,13 @@ def stone(ctx: Ctx, ref: str) -> str:
     )
     kp = p["kp_certificate"]
     kp_rows = (
-        f"<tr><th>Certificate</th><td><a href='/kp/{h(kp['number'])}'>{h(kp['number'])}</a></td></tr>"
+        f"<tr><th>Certificate</th><td>{certificate_link(kp['exporting_country'], kp['number'])}</td></tr>"
         f"<tr><th>From → to</th><td>{h(kp['exporting_country'])} → {h(kp['importing_country'])}</td></tr>"
         f"<tr><th>Exporter, importer</th><td>{ctx.who(kp['exporter'])}, {ctx.who(kp['importer'])}</td></tr>"
         f"<tr><th>Valid</th><td>{h(kp['issued'])} to {h(kp['expires'])}</td></tr>"
         f"<tr><th>Weight drawn</th><td>{h(kp['drawn_carat'])} of {h(kp['declared_carat'])} ct declared</td></tr>"
         if kp
-        else "<tr><td>No Kimberley Process certificate is attached (stones get one when they are exported).</td></tr>"
+        else "<tr><td>No Kimberley Process certificate (rough stones get one when they cross a border).</td></tr>"
     )
     grading = "".join(
         f"<tr class='{'current' if g['current'] else 'superseded'}'><td>{'<b>current</b>' if g['current'] else 'superseded'}</td>"
@@ -299,67 +322,88 @@ def stone(ctx: Ctx, ref: str) -> str:
         f"<span class=muted>{h(g['issued_at'].replace('T', ' ').replace('Z', ' UTC'))}"
         + (f" · document <code>{h(g['document'])}</code>" if g["document"] else "")
         + "</span></td></tr>"
-        for g in p["grading"]
+        for g in p["grading"]["reports"]
     )
-    image = metadata["image"]
+    older = p["grading"]["count"] - len(p["grading"]["reports"])
+    description = (
+        f"<tr><th>Description</th><td>{h(p['description'])} <span class=muted>(the registrant's)</span></td></tr>" if p["description"] else ""
+    )
     return page(
         f"Stone {p['stone_id']}",
-        f"""<h1>Stone {h(p['stone_id'])}</h1>{_verdicts(p)}
-<section class=card><img src="{h(image)}" alt="Card of stone {h(p['stone_id'])}">
+        f"""<h1>Stone {h(p['stone_id'])}</h1>{_verdicts(p)}{_assurances(p)}
+<section class=card><img src="{h(metadata['image'])}" alt="Card of stone {h(p['stone_id'])}">
 <table>{attributes}<tr><th>Token id</th><td><code>{h(p['token_id'])}</code></td></tr>
-<tr><th>Holder</th><td>{ctx.who(p['holder'])}</td></tr>{f"<tr><th>Description</th><td>{h(p['description'])}</td></tr>" if p['description'] else ''}</table></section>
+<tr><th>Holder</th><td>{ctx.who(p['holder'])}</td></tr>{description}</table></section>
 <section><h2>Journey</h2><ol class=timeline>{''.join(journey)}</ol></section>
 <section><h2>Lineage</h2><table>{lineage_rows}</table></section>
 <section><h2>Kimberley Process certificate</h2><table>{kp_rows}</table></section>
-<section><h2>Grading reports</h2><table>{grading or '<tr><td>Not graded yet.</td></tr>'}</table></section>
+<section><h2>Grading reports</h2><table>{grading or '<tr><td>Not graded yet.</td></tr>'}</table>
+{f"<p class=muted>… and {older} older reports.</p>" if older > 0 else ""}</section>
 <p class=muted>Machine-readable: <a href="/api/stone/{h(p['stone_id'])}">/api/stone/{h(p['stone_id'])}</a>
 (the same as <code>diamondtrace verify --json {h(p['stone_id'])}</code>).</p>""",
     )
 
 
-def certificate(ctx: Ctx, number: str) -> str:
-    number = unquote(number)
-    try:
-        declared, authority, recorded_at, drawn = ctx.registry.functions.certificate(text32(number, "certificate number")).call()
-    except InputError as exc:
-        raise BadRequest(str(exc)) from None
-    except (ContractLogicError, ContractCustomError):
-        raise NotFound(f"No KP certificate {number} is recorded on this registry.") from None
-    (_, exporting, importing, exporter, importer, issued, expires, declared_cc, value, parcels, document) = declared
+def certificate_link(exporting: str, number: str) -> str:
+    return f"<a href='/kp/{h(exporting)}/{h(quote(number, safe=''))}'>{h(number)}</a>"
+
+
+def certificate(ctx: Ctx, *parts: str) -> str:
+    """A KP certificate: `/kp/<exporting>/<number>`, or `/kp/<number>` naming its country first."""
+    if len(parts) == 1:
+        number = unquote(parts[0])
+        recorded = ctx.logs("CertificateRecorded", {"number": text32(number, "certificate number")}, ctx.book) if _text(number) else []
+        if not recorded:
+            raise NotFound(f"No KP certificate {number} is recorded on this registry.")
+        exporting = bytes(recorded[0]["args"]["exporting"]).decode()
+    else:
+        exporting, number = parts[0], unquote(parts[1])
+    if exporting not in COUNTRIES or not _text(number):
+        raise BadRequest(f"“{exporting}/{number}” is not a country code and a certificate number.")
+    book = ctx.book
+    found = book.functions.certificateId(exporting.encode(), text32(number)).call()
+    if not found:
+        raise NotFound(f"No KP certificate {number} of {exporting} is recorded on this registry.")
+    c = book.functions.certificate(found).call()
+    d = c.declared
     stones: dict[int, int] = {}
-    for e in ctx.logs("CertificateDrawn", {"number": text32(number)}):
+    for e in ctx.logs("CertificateDrawn", {"id": found}, book):
         stones[e["args"]["tokenId"]] = e["args"]["centicarats"]
-    for e in ctx.logs("BatchRegistered", {"certificate": text32(number)}):
+    for e in ctx.logs("CertificateDrawnByBatch", {"id": found}, book):
         receipt = ctx.chain.w3.eth.get_transaction_receipt(e["transactionHash"])
         for minted in ctx.registry.events.Transfer().process_receipt(receipt, errors=DISCARD):
             if minted["args"]["from"] == ZERO_ADDRESS:
                 stones[minted["args"]["id"]] = verify.registered_weight(ctx.registry, minted["args"]["id"]) or 0
     rows = "".join(
-        f"<tr><td>{stone_link(t)}</td><td>{format_carat(c)} ct</td></tr>" for t, c in list(stones.items())[:MAX_LISTED]
+        f"<tr><td>{stone_link(t)}</td><td>{format_carat(weight)} ct</td></tr>" for t, weight in list(stones.items())[:MAX_LISTED]
     )
     more = f"<p class=muted>… and {len(stones) - MAX_LISTED} more.</p>" if len(stones) > MAX_LISTED else ""
-    share = 100 * drawn / declared_cc if declared_cc else 0
+    share = 100 * c.drawnCenticarats / d.centicarats if d.centicarats else 0
     return page(
         f"KP certificate {number}",
         f"""<h1>Kimberley Process certificate {h(number)}</h1>
 <section><table>
-<tr><th>Exporting country</th><td>{h(bytes(exporting).decode())}</td></tr><tr><th>Importing country</th><td>{h(bytes(importing).decode())}</td></tr>
-<tr><th>Exporter</th><td>{ctx.who(exporter)}</td></tr><tr><th>Importer</th><td>{ctx.who(importer)}</td></tr>
-<tr><th>Issued</th><td>{h(_time(issued)[:10])}</td></tr><tr><th>Expires</th><td>{h(_time(expires)[:10])}</td></tr>
-<tr><th>Declared weight</th><td>{format_carat(declared_cc)} ct</td></tr>
-<tr><th>Carats used</th><td><b>{format_carat(drawn)} of {format_carat(declared_cc)} ct</b> ({share:.1f}%)</td></tr>
-<tr><th>Value</th><td>US$ {value:,}</td></tr><tr><th>Parcels</th><td>{parcels}</td></tr>
-<tr><th>Document hash</th><td><code>{h('0x' + bytes(document).hex())}</code></td></tr>
-<tr><th>Recorded by</th><td>{ctx.who(authority)} on {h(_time(recorded_at))}</td></tr></table></section>
+<tr><th>Exporting country</th><td>{h(exporting)}</td></tr><tr><th>Importing country</th><td>{h(bytes(d.importing).decode())}</td></tr>
+<tr><th>Exporter</th><td>{ctx.who(d.exporter)}</td></tr><tr><th>Importer</th><td>{ctx.who(d.importer)}</td></tr>
+<tr><th>Issued</th><td>{h(_time(d.issuedAt)[:10])}</td></tr><tr><th>Expires</th><td>{h(_time(d.expiresAt)[:10])}</td></tr>
+<tr><th>Declared weight</th><td>{format_carat(d.centicarats)} ct</td></tr>
+<tr><th>Carats used</th><td><b>{format_carat(c.drawnCenticarats)} of {format_carat(d.centicarats)} ct</b> ({share:.1f}%)</td></tr>
+<tr><th>Value</th><td>US$ {d.valueUsd:,}</td></tr><tr><th>Parcels</th><td>{d.parcels}</td></tr>
+<tr><th>Document hash</th><td><code>{h('0x' + bytes(d.document).hex())}</code></td></tr>
+<tr><th>Recorded by</th><td>{ctx.who(c.authority)} on {h(_time(c.recordedAt))}</td></tr></table></section>
 <section><h2>Stones drawn against it ({len(stones)})</h2><table>{rows or '<tr><td>None yet.</td></tr>'}</table>{more}</section>""",
     )
+
+
+def _text(value: str) -> bool:
+    return bool(re.fullmatch(r"[\x20-\x7e]{1,32}", value)) and not value.startswith(" ")
 
 
 def address(ctx: Ctx, value: str) -> str:
     if not Web3.is_address(value):
         raise BadRequest(f"“{value}” is not an Ethereum address.")
     account = Web3.to_checksum_address(value)
-    roles, code, name = ctx.registry.functions.participant(account).call()
+    profile = admin.participant(ctx.registry, account)
     # A stone leaves an account only by a Transfer from it: the account holds exactly the stones
     # whose last Transfer involving it was incoming.
     last: dict[int, bool] = {}
@@ -373,13 +417,26 @@ def address(ctx: Ctx, value: str) -> str:
         shown = ", ".join(stone_link(t) for t in tokens[:MAX_LISTED])
         return (shown + (f" … and {len(tokens) - MAX_LISTED} more" if len(tokens) > MAX_LISTED else "")) or "none"
 
-    status = f"accredited as {', '.join(role_names(roles))}" if roles else "not accredited (a consumer, or a revoked participant)"
+    if profile["accredited"]:
+        status = f"accredited as {', '.join(profile['roles'])}"
+    else:
+        status = "not accredited (a consumer, or a revoked participant)"
+    rjc = profile["rjc"]
+    rjc_text = (
+        f"{rjc['certificate']}, valid through {rjc['expires']} ({'current' if rjc['current'] else 'not current'})"
+        if rjc["certificate"]
+        else "not certified"
+    )
     return page(
         f"Address {account}",
-        f"""<h1>{h(name) if name else 'Address'}</h1><section><table>
+        f"""<h1>{h(profile['name']) if profile['name'] else 'Address'}</h1><section><table>
 <tr><th>Address</th><td><code>{h(account)}</code></td></tr>
-<tr><th>Country</th><td>{h(bytes(code).decode()) if any(code) else '—'}</td></tr>
-<tr><th>Standing</th><td>{h(status)}</td></tr></table></section>
+<tr><th>Country</th><td>{h(profile['country'] or '—')}</td></tr>
+<tr><th>Standing</th><td>{h(status)}</td></tr>
+<tr><th>RJC certification</th><td>{h(rjc_text)}</td></tr>"""
+        + (f"<tr><th>Stone-ID prefix</th><td><code>{h(profile['prefix'])}</code></td></tr>" if profile["prefix"] else "")
+        + (f"<tr><th>Successor</th><td>{ctx.who(profile['successor'])}</td></tr>" if profile["successor"] else "")
+        + f"""</table></section>
 <section><h2>Holds now ({len(holds)})</h2><p>{listing(holds)}</p></section>
 <section><h2>Has held ({len(held)})</h2><p>{listing(held)}</p></section>""",
     )
@@ -392,28 +449,32 @@ def transaction(ctx: Ctx, tx_hash: str) -> str:
     try:
         tx = w3.eth.get_transaction(tx_hash)
         receipt = w3.eth.get_transaction_receipt(tx_hash)
-    except Exception as exc:  # web3 raises TransactionNotFound for unknown hashes
-        if "not found" in str(exc).lower():
-            raise NotFound(f"No transaction {tx_hash} on this chain.") from None
-        raise
-    call = "<tr><td>Not a call to the registry.</td></tr>"
-    if tx["to"] and tx["to"].lower() == ctx.deployment.registry.lower():
+    except TransactionNotFound:
+        raise NotFound(f"No transaction {tx_hash} on this chain.") from None
+    contracts = {c.address.lower(): c for c in (ctx.registry, ctx.book, grading_contract(ctx.registry))}
+    call = "<tr><td>Not a call to the registry or its books.</td></tr>"
+    target = contracts.get((tx["to"] or "").lower())
+    if target is not None:
         try:
-            fn, args = ctx.registry.decode_function_input(tx["input"])
+            fn, args = target.decode_function_input(tx["input"])
             shown = "".join(f"<tr><th>{h(k)}</th><td><code>{h(_show_arg(k, v))}</code></td></tr>" for k, v in args.items())
             call = f"<tr><th>Function</th><td><b>{h(fn.fn_name)}</b></td></tr>{shown}"
         except ValueError:
             call = "<tr><td>An unknown function of the registry.</td></tr>"
     events = []
-    by_topic = {bytes(event_abi_to_log_topic(e)): e["name"] for e in ctx.registry.abi if e["type"] == "event"}
     for entry in receipt["logs"]:
-        if entry["address"].lower() != ctx.deployment.registry.lower() or not entry["topics"]:
+        contract = contracts.get(entry["address"].lower())
+        if contract is None or not entry["topics"]:
             continue
+        by_topic = {bytes(event_abi_to_log_topic(e)): e["name"] for e in contract.abi if e["type"] == "event"}
         name = by_topic.get(bytes(entry["topics"][0]))
         if not name:
             continue
-        decoded = getattr(ctx.registry.events, name)().process_log(entry)
-        args = ", ".join(f"{k}={_show_arg(k, v)}" for k, v in decoded["args"].items())
+        decoded = getattr(contract.events, name)().process_log(entry)
+        shown = dict(decoded["args"])
+        if name == "CustodyTransferred":
+            shown = _custody_fields(shown)
+        args = ", ".join(f"{k}={_show_arg(k, v)}" for k, v in shown.items())
         events.append(f"<tr><td><b>{h(name)}</b></td><td><code>{h(args)}</code></td></tr>")
     shown_events = "".join(events[:MAX_LISTED]) + (f"<tr><td colspan=2>… and {len(events) - MAX_LISTED} more</td></tr>" if len(events) > MAX_LISTED else "")
     return page(
@@ -422,9 +483,26 @@ def transaction(ctx: Ctx, tx_hash: str) -> str:
 <tr><th>Hash</th><td><code>{h(tx_hash)}</code></td></tr><tr><th>Status</th><td>{'success' if receipt['status'] == 1 else '<b>reverted</b>'}</td></tr>
 <tr><th>Block</th><td>{receipt['blockNumber']} · {h(_time(ctx.times(receipt['blockNumber'])))}</td></tr>
 <tr><th>From</th><td>{ctx.who(tx['from'])}</td></tr><tr><th>Gas used</th><td>{receipt['gasUsed']:,}</td></tr></table></section>
-<section><h2>Registry call</h2><table>{call}</table></section>
+<section><h2>Call</h2><table>{call}</table></section>
 <section><h2>Registry events ({len(events)})</h2><table>{shown_events or '<tr><td>None.</td></tr>'}</table></section>""",
     )
+
+
+def _custody_fields(args: dict[str, Any]) -> dict[str, Any]:
+    """A `CustodyTransferred` event's packed words spelled out."""
+    record = proof.CustodyRecord(args["tokenId"], args["from"], args["to"], bytes(args["document"]), args["chains"], args["record"], 0, 0, "")
+    return {
+        "tokenId": args["tokenId"],
+        "from": args["from"],
+        "to": args["to"],
+        "action": Action(record.action).label,
+        "document": args["document"],
+        "warranty": record.warranty,
+        "certificateId": record.certificate_id,
+        "previousRecordBlock": record.previous_stone_block,
+        "senderChain": hex(record.sender_chain),
+        "recipientChainBefore": hex(record.recipient_chain_before),
+    }
 
 
 def _show_arg(name: str, value: Any) -> str:
@@ -467,6 +545,7 @@ class Explorer:
             (r"/", home),
             (r"/stone/([^/]+)", stone),
             (r"/kp/([^/]+)", certificate),
+            (r"/kp/([^/]+)/([^/]+)", certificate),
             (r"/address/([^/]+)", address),
             (r"/tx/([^/]+)", transaction),
         ]

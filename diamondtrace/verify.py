@@ -135,11 +135,11 @@ def _assurance(stone: Any, root_batch: Any, intact: bool, history: list[proof.Cu
     elif not traced:
         kp = {"ok": False, "detail": "origin declared, not traced from the mine: the Kimberley Process cannot be shown"}
     else:
-        what = "its rough ancestor" if stone.kind == Kind.POLISHED else "it"
+        what = "as rough, it" if stone.kind == Kind.POLISHED else "it"
         kp = {
             "ok": True,
             "detail": f"registered at the mine; {what} crossed borders only under KP certificates drawn for it "
-            f"({len(crossings)} crossing{'s' if len(crossings) != 1 else ''} in this stone's own records)",
+            f"({len(crossings)} crossing{'s' if len(crossings) != 1 else ''})",
         }
     unwarranted = next((r for r in history if not r.warranted_after), None)
     if stone.warranted:
@@ -151,7 +151,7 @@ def _assurance(stone: Any, root_batch: Any, intact: bool, history: list[proof.Cu
             f"{unwarranted.recipient}) did not carry the SoW warranty statement",
         }
     else:
-        sow = {"ok": False, "detail": "a sale before this stone was cut (its rough parent's) did not carry the SoW warranty statement"}
+        sow = {"ok": False, "detail": "a sale did not carry the SoW warranty statement"}
     uncertified = next((r for r in history if not r.rjc_after), None)
     if stone.rjcCertified:
         rjc = {"ok": True, "detail": "every holder in the trade was RJC-certified throughout its holding"}
@@ -162,7 +162,7 @@ def _assurance(stone: Any, root_batch: Any, intact: bool, history: list[proof.Cu
             f"{uncertified.recipient} was not RJC-certified throughout",
         }
     else:
-        rjc = {"ok": False, "detail": "a holder before this stone's first record (or its rough parent's) was not RJC-certified"}
+        rjc = {"ok": False, "detail": "the participant the stone was registered to was not RJC-certified when it was registered"}
     if root_batch.origin == Origin.DECLARED:
         for verdict in (sow, rjc):
             verdict["detail"] += " (since its entry with a declared origin; before that, nothing is known)"
@@ -195,7 +195,8 @@ def provenance(registry: Contract, token: int, from_block: int, *, all_descripti
     parent_history = check_history(registry, root, root_stone, root_batch) if root != token else None
     intact = history.ok and (parent_history is None or parent_history.ok)
 
-    numbers = {cid: text_of(book.functions.certificate(cid).call().declared.number) for cid in {r.certificate_id for r in history.records if r.certificate_id}}
+    every_record = (parent_history.records if parent_history else []) + history.records
+    numbers = {cid: text_of(book.functions.certificate(cid).call().declared.number) for cid in {r.certificate_id for r in every_record if r.certificate_id}}
     grading = grading_contract(registry)
     count = stone.gradingCount
     reports = grading.functions.gradingReports(token, max(count - GRADING_SHOWN, 0), GRADING_SHOWN).call() if count else []
@@ -231,6 +232,7 @@ def provenance(registry: Contract, token: int, from_block: int, *, all_descripti
             "registered_at": iso_time(registered_at),
             "registered_block": batch.registeredBlock,
             "batch": stone.batch,
+            "registered_by": batch.registrant,
             "registered_to": history.registered_to,
         },
         "kp_certificate": certificate_view(book, stone.certificate),
@@ -240,6 +242,10 @@ def provenance(registry: Contract, token: int, from_block: int, *, all_descripti
             "parent": stone_id(stone.parent) if stone.parent else None,
             "children": [stone_id(c) for c in children],
             "root": stone_id(root),
+            # A polished stone's journey from the mine is its rough parent's, up to the cut.
+            "parent_custody": [_custody_json(r, i, numbers) for i, r in enumerate(parent_history.records, start=1)]
+            if parent_history
+            else [],
         },
         "grading": {
             "count": count,
@@ -266,5 +272,5 @@ def provenance(registry: Contract, token: int, from_block: int, *, all_descripti
             "checked": f"registry {registry.address} on chain {w3.eth.chain_id}, against its state at block {w3.eth.block_number}",
             "parent_checked": parent_history is not None,
         },
-        "assurance": _assurance(stone, root_batch, intact, history.records),
+        "assurance": _assurance(stone, root_batch, intact, every_record),
     }

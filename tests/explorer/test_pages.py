@@ -11,6 +11,7 @@ from explorer_support import SCREENSHOTS, dt
 
 from diamondtrace.explorer import Explorer, serve
 from diamondtrace.model import token_id
+from diamondtrace.proof import RECORD_TOPIC
 
 
 def test_the_demo_tells_the_whole_journey(demo):
@@ -30,7 +31,7 @@ def test_search_finds_a_stone_by_every_kind_of_id(demo, site, page):
         (stone, f"/stone/{stone}"),
         (str(token_id(stone)), f"/stone/{stone}"),
         (hex(token_id(stone)), f"/stone/{stone}"),
-        (f"BE-KP-{demo.run}-001", f"/kp/BE-KP-{demo.run}-001"),
+        (f"BE-KP-{demo.run}-001", f"/kp/BE/BE-KP-{demo.run}-001"),
         (registration_tx, f"/tx/{registration_tx}"),
         (report["holder"], f"/address/{report['holder']}"),
     ]:
@@ -60,6 +61,10 @@ def test_the_stone_page_shows_record_verdict_journey_lineage_and_certificate(dem
     certificate = page.locator("section", has_text="Kimberley Process certificate").inner_text()
     assert f"BE-KP-{demo.run}-001" in certificate and "BE → IN" in certificate
     assert "current" in page.locator("section", has_text="Grading reports").inner_text()
+    assurance = page.locator("section.assurance").inner_text()
+    for scheme in ["Kimberley Process", "System of Warranties", "RJC"]:
+        assert scheme in assurance
+    assert assurance.count("Yes") == 3 and "No" not in assurance.replace("Not ", "")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "stone-page.png"), full_page=True)
     phone = page.context.browser.new_page(viewport={"width": 390, "height": 844})
@@ -71,6 +76,7 @@ def test_the_stone_page_shows_record_verdict_journey_lineage_and_certificate(dem
 
 def test_the_certificate_and_address_pages(demo, site, page):
     page.goto(f"{site}/kp/BW-KP-{demo.run}-001")
+    assert page.url.endswith(f"/kp/BW-KP-{demo.run}-001")
     text = page.locator("main").inner_text()
     assert "Carats used" in text and "of" in text and "Stones drawn against it (24)" in text
     report = requests.get(f"{site}/api/stone/{demo.consumer_stone}").json()
@@ -96,16 +102,18 @@ def test_the_api_returns_exactly_what_verify_json_prints(demo, site, capsys):
     assert json.loads(capsys.readouterr().out) == api.json()
 
 
-def test_a_flagged_stone_shows_the_warning(demo, site, page):
+def test_a_flagged_stone_shows_the_warning(demo, site, page, tmp_path):
     # The consumer reports the stone stolen, as its holder.
     assert dt(demo, "flag", demo.consumer_stone, "--reason", "stolen", "--dev-account", "9") == 0
+    report = tmp_path / "police-report.pdf"
+    report.write_bytes(b"Recovered by the police")
     try:
         page.goto(f"{site}/stone/{demo.consumer_stone}")
         assert "Reported STOLEN" in page.locator(".verdict.flagged").inner_text()
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "flagged-stone.png"), full_page=True)
     finally:
-        assert dt(demo, "unflag", demo.consumer_stone, "--dev-account", "0") == 0
+        assert dt(demo, "unflag", demo.consumer_stone, "--document", str(report), "--dev-account", "0") == 0
 
 
 class _Tampering(BaseHTTPRequestHandler):
@@ -119,22 +127,26 @@ class _Tampering(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         reply = requests.post(self.upstream, data=body, headers={"Content-Type": "application/json"}).json()
         request = json.loads(body)
-        if request.get("method") == "eth_getLogs" and isinstance(reply.get("result"), list):
-            victim = self.victim
-            dropped = False
-            kept = []
-            for entry in reply["result"]:
-                if not dropped and len(entry["topics"]) > 1 and entry["topics"][1] == victim and len(entry["topics"]) == 4 and entry["data"] != "0x":
-                    dropped = True
-                    continue
-                kept.append(entry)
-            reply["result"] = kept
+        # A JSON-RPC batch is a list of requests answered by a list of replies, in order.
+        for one, answer in zip(request, reply) if isinstance(request, list) else [(request, reply)]:
+            if one.get("method") == "eth_getLogs" and isinstance(answer.get("result"), list):
+                self._drop_first_record(answer)
         data = json.dumps(reply).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def _drop_first_record(self, answer):
+        kept, dropped = [], False
+        for entry in answer["result"]:
+            topics = entry["topics"]
+            if not dropped and len(topics) == 3 and topics[0] == RECORD_TOPIC and topics[1] == self.victim:
+                dropped = True
+                continue
+            kept.append(entry)
+        answer["result"] = kept
 
     def log_message(self, *args):
         pass
@@ -154,7 +166,8 @@ def tampering_site(demo):
 def test_a_stone_with_a_missing_record_shows_broken(demo, tampering_site, page):
     page.goto(f"{tampering_site}/stone/{demo.consumer_stone}")
     verdict = page.locator(".verdict.broken").inner_text()
-    assert "Record broken" in verdict and "missing or forged" in verdict
+    assert "Record broken" in verdict and "record was hidden" in verdict
+    assert "✖ No" in page.locator("section.assurance").inner_text()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "broken-record.png"), full_page=True)
 
@@ -164,6 +177,8 @@ def test_unknown_malformed_and_unreachable_give_clear_pages(demo, site, tmp_path
         ("/stone/NO-SUCH-STONE", 404, "No stone NO-SUCH-STONE"),
         ("/stone/has%20space", 400, "printable ASCII"),
         ("/kp/NO-SUCH-KP", 404, "No KP certificate NO-SUCH-KP"),
+        ("/kp/BW/NO-SUCH-KP", 404, "No KP certificate NO-SUCH-KP of BW"),
+        ("/kp/ZZ/NO-SUCH-KP", 400, "is not a country code"),
         ("/address/0x1234", 400, "is not an Ethereum address"),
         ("/tx/0xabc", 400, "is not a transaction hash"),
         ("/tx/0x" + "ab" * 32, 404, "No transaction"),
@@ -183,11 +198,17 @@ def test_unknown_malformed_and_unreachable_give_clear_pages(demo, site, tmp_path
 def test_export_verification_writes_the_sourcify_layout(demo, tmp_path):
     assert dt(demo, "export-verification", str(tmp_path)) == 0
     record = json.loads(demo.deployment.read_text())
-    for address, source in [(record["registry"], "contracts/DiamondRegistry.sol"), (record["renderer"], "contracts/DiamondRenderer.sol")]:
+    for key, source in [
+        ("registry", "contracts/DiamondRegistry.sol"),
+        ("certificates", "contracts/KimberleyCertificates.sol"),
+        ("grading", "contracts/GradingBook.sol"),
+        ("renderer", "contracts/DiamondRenderer.sol"),
+    ]:
+        address = record[key]
         folder = tmp_path / "contracts" / "full_match" / "31337" / address
         metadata = json.loads((folder / "metadata.json").read_text())
         assert metadata["compiler"]["version"].startswith("0.8.30+commit.")
-        assert metadata["settings"]["optimizer"] == {"enabled": True, "runs": 1000} and metadata["settings"]["viaIR"] is True
+        assert metadata["settings"]["optimizer"] == {"enabled": True, "runs": 200} and metadata["settings"]["viaIR"] is True
         assert source in metadata["settings"]["compilationTarget"]
         for path, entry in metadata["sources"].items():
             from eth_utils import keccak
