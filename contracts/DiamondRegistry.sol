@@ -358,7 +358,7 @@ contract DiamondRegistry is Custody {
         s.stoneId = Ascii32.toString(bytes32(tokenId));
         s.holder = _ownerOf(tokenId);
         s.centicarats = r.centicarats;
-        s.kind = b.origin == Origin.Mine ? Kind.Rough : Kind.Polished;
+        s.kind = _kind(b.origin);
         s.origin = b.origin;
         s.status = r.status;
         s.flag = r.flag;

@@ -56,7 +56,7 @@ abstract contract Custody is Participants, EIP712 {
         if (a.lastRecordBlock != last) revert StoneMovedSinceSigned(a.tokenId, a.lastRecordBlock, last);
         uint256 nonce = _getAux(holder).nonce();
         if (a.nonce != nonce) revert InvalidNonce(holder, nonce, a.nonce);
-        if (!_isHoldersSignature(holder, _authorizationDigest(a), signature)) revert InvalidSignature(holder);
+        if (!_isHoldersSignature(holder, _authorizationDigest(), signature)) revert InvalidSignature(holder);
         if (nonce == type(uint32).max) revert NonceExhausted();
         _transfer(address(0), holder, a.to, a.tokenId); // spends the nonce (see `_named`)
     }
@@ -84,8 +84,8 @@ abstract contract Custody is Participants, EIP712 {
     }
 
     /// @inheritdoc IDiamondRegistry
-    function authorizationDigest(CustodyAuthorization calldata a) external view returns (bytes32) {
-        return _authorizationDigest(a);
+    function authorizationDigest(CustodyAuthorization calldata) external view returns (bytes32) {
+        return _authorizationDigest();
     }
 
     /// @inheritdoc IDiamondRegistry
@@ -130,7 +130,10 @@ abstract contract Custody is Participants, EIP712 {
         return SignatureChecker.isValidERC1271SignatureNowCalldata(holder, digest, signature);
     }
 
-    function _authorizationDigest(CustodyAuthorization calldata a) private view returns (bytes32) {
+    /// @dev The digest of the authorization that is the first argument of the current call (both
+    /// callers take it first), hashed straight from the call data: its ten static words are the
+    /// struct's EIP-712 encoding.
+    function _authorizationDigest() private view returns (bytes32) {
         return _hashTypedDataV4(keccak256(abi.encodePacked(_AUTHORIZATION_TYPEHASH, msg.data[4:4 + _AUTHORIZATION_SIZE])));
     }
 
@@ -167,7 +170,7 @@ abstract contract Custody is Participants, EIP712 {
             let approvedAddress := sload(add(1, slot))
             // If `by` is not the zero address, it must be the owner, approved, or an operator.
             if iszero(or(iszero(by), or(eq(by, from), eq(by, approvedAddress)))) {
-                mstore(0x1c, or(_ERC721_MASTER_SLOT_SEED, by))
+                mstore(0x1c, or(_SOLADY_SLOT_SEED, by))
                 mstore(0x00, from)
                 if iszero(sload(keccak256(0x0c, 0x30))) {
                     mstore(0x00, 0x4b6e7f18) // `NotOwnerNorApproved()`.
@@ -208,7 +211,7 @@ abstract contract Custody is Participants, EIP712 {
                 revert(0x1c, 0x04)
             }
             sstore(toSlot, toBalanceSlotPacked)
-            log4(codesize(), 0x00, _TRANSFER_EVENT_SIGNATURE, from, to, id)
+            log4(codesize(), 0x00, _SOLADY_TRANSFER_EVENT, from, to, id)
         }
     }
 
@@ -235,17 +238,17 @@ abstract contract Custody is Participants, EIP712 {
             return (Action.Transfer, 0, 0, false);
         }
         uint256 named;
-        uint256 flag;
+        uint256 warrantyWord;
         assembly ("memory-safe") {
             named := calldataload(at)
             document := calldataload(add(at, 0x20))
             certificateNumber := calldataload(add(at, 0x40))
-            flag := calldataload(add(at, 0x60))
+            warrantyWord := calldataload(add(at, 0x60))
         }
         // Plain transfers and recoveries name themselves; nobody may claim to be either.
         if (named == uint8(Action.Transfer) || named >= uint8(Action.Recovery)) revert InvalidAction(uint8(named));
-        if (flag > 1) revert InvalidAction(uint8(named));
-        return (Action(named), document, certificateNumber, flag == 1);
+        if (warrantyWord > 1) revert InvalidAction(uint8(named));
+        return (Action(named), document, certificateNumber, warrantyWord == 1);
     }
 
     /// @dev Applies every rule of a change of holder to the stone's `word` and the parties' aux,
@@ -267,7 +270,7 @@ abstract contract Custody is Participants, EIP712 {
         if (from == to) revert NoChangeOfHolder(tokenId);
 
         next = word;
-        uint32 certificateId;
+        uint32 certificateId = 0;
         if (StoneRecord.status(word) == Status.InTrade) {
             (next, certificateId) =
                 _tradeRules(word, tokenId, from, to, fromAux, toAux, action, certificateNumber, warranty);

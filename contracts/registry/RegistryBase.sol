@@ -55,9 +55,9 @@ abstract contract RegistryBase is ERC721, Ownable2Step, Pausable, IDiamondRegist
     /// and the custody transfer read and write its ownership and balance slots directly, so that a
     /// stone's record and both parties' aux cost one read and one write each. The tests check
     /// every such write through Solady's own `ownerOf`, `balanceOf` and approvals.
-    uint256 internal constant _ERC721_MASTER_SLOT_SEED = 0x7d8825530a5a2e7a << 192;
+    uint256 internal constant _SOLADY_SLOT_SEED = 0x7d8825530a5a2e7a << 192;
     /// @dev `keccak256("Transfer(address,address,uint256)")`.
-    uint256 internal constant _TRANSFER_EVENT_SIGNATURE =
+    uint256 internal constant _SOLADY_TRANSFER_EVENT =
         0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef;
 
     IKimberleyCertificates internal immutable _kp;
@@ -96,9 +96,13 @@ abstract contract RegistryBase is ERC721, Ownable2Step, Pausable, IDiamondRegist
         revert StoneIsFlagged(tokenId, uint8(StoneRecord.flag(word)));
     }
 
-    /// @dev Registered at the mine: rough. Cut or declared: polished.
     function _kindOf(uint96 word) internal view returns (Kind) {
-        return _batches[StoneRecord.batch(word)].origin == Origin.Mine ? Kind.Rough : Kind.Polished;
+        return _kind(_batches[StoneRecord.batch(word)].origin);
+    }
+
+    /// @dev Registered at the mine: rough. Cut or declared (the origins after `Mine`): polished.
+    function _kind(Origin origin) internal pure returns (Kind) {
+        return origin > Origin.Mine ? Kind.Polished : Kind.Rough;
     }
 
     /// @dev Opens a batch; the caller fills in what its kind of batch has.
@@ -148,7 +152,7 @@ abstract contract RegistryBase is ERC721, Ownable2Step, Pausable, IDiamondRegist
                 taken := sload(slot)
                 if iszero(taken) {
                     sstore(slot, or(shl(160, or(base, weight)), to))
-                    log4(codesize(), 0x00, _TRANSFER_EVENT_SIGNATURE, 0, to, tokenId)
+                    log4(codesize(), 0x00, _SOLADY_TRANSFER_EVENT, 0, to, tokenId)
                 }
             }
             if (taken) revert StoneAlreadyRegistered(tokenId);
@@ -171,16 +175,16 @@ abstract contract RegistryBase is ERC721, Ownable2Step, Pausable, IDiamondRegist
     function _ownershipSlot(uint256 id) internal pure returns (uint256 slot) {
         assembly ("memory-safe") {
             mstore(0x00, id)
-            mstore(0x1c, _ERC721_MASTER_SLOT_SEED)
+            mstore(0x1c, _SOLADY_SLOT_SEED)
             slot := add(id, add(id, keccak256(0x00, 0x20)))
         }
     }
 
-    /// @dev Solady's slot of `owner`'s balance (low 32 bits) and aux (high 224 bits).
-    function _balanceSlot(address owner) internal pure returns (uint256 slot) {
+    /// @dev Solady's slot of `account`'s balance (low 32 bits) and aux (high 224 bits).
+    function _balanceSlot(address account) internal pure returns (uint256 slot) {
         assembly ("memory-safe") {
-            mstore(0x1c, _ERC721_MASTER_SLOT_SEED)
-            mstore(0x00, owner)
+            mstore(0x1c, _SOLADY_SLOT_SEED)
+            mstore(0x00, account)
             slot := keccak256(0x0c, 0x1c)
         }
     }
