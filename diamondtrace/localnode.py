@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -126,8 +127,21 @@ def up(
     else:
         # Without history kept per block, a long run does not slow down as the state grows.
         command += ["--prune-history"]
+    # Anvil spills the states of old blocks under $HOME/.foundry/anvil/tmp and leaves them there
+    # when it is killed (gigabytes after many blocks): give it a home of its own, under .chain/,
+    # that `make clean` removes and the next start of this port clears.
+    home = CHAIN_DIR / f"home-{port}"
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            env={**os.environ, "HOME": str(home)},
+        )
     node = LocalNode(process.pid, port, str(state) if persist else "", str(log_path), time.time())
     deadline = time.monotonic() + timeout
     while _answers(url) is None:
@@ -153,6 +167,7 @@ def down(port: int = DEFAULT_PORT, timeout: float = 30) -> LocalNode | None:
             break
         time.sleep(0.1)
     _record_path(port).unlink(missing_ok=True)
+    shutil.rmtree(CHAIN_DIR / f"home-{port}", ignore_errors=True)
     if not node.state:  # a throw-away chain (benchmarks) leaves no log behind
         Path(node.log).unlink(missing_ok=True)
     return node
