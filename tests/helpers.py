@@ -4,6 +4,7 @@ the chain's state to compare before and after an attack, and checking custody pr
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 from brownie import chain, web3
 
@@ -11,7 +12,7 @@ from diamondtrace import proof
 from diamondtrace.contracts import registry_contract
 from diamondtrace.custody import Authorization, sign_authorization
 from diamondtrace.model import ZERO32, Action, day_number, text32, token_id
-from diamondtrace.verify import check_history
+from diamondtrace.verify import anchor_of, check_history
 
 DOC = b"\xab" * 32
 
@@ -136,6 +137,34 @@ def custody_proof(registry, token) -> proof.Proof:
     view = registry_contract(web3, registry.address)
     stone = view.functions.stone(token).call()
     return check_history(view, token, stone, view.functions.batch(stone.batch).call())
+
+
+def all_records(registry) -> list[proof.CustodyRecord]:
+    """Every custody record the registry ever made, as its events show them."""
+    logs = web3.eth.get_logs({"address": registry.address, "fromBlock": 0, "toBlock": "latest", "topics": [proof.RECORD_TOPIC]})
+    return [proof.decode(dict(log)) for log in logs]
+
+
+@dataclass
+class ServedEvents(proof.LogSource):
+    """The event feed as a forger who controls what the checker reads would serve it: exactly
+    `served`, whatever the chain holds. The anchor is still read from the chain's state."""
+
+    served: list[proof.CustodyRecord] = field(default_factory=list)
+
+    def records_to(self, account: str, first: int, last: int) -> list[proof.CustodyRecord]:
+        self.calls += 1
+        mine = (r for r in self.served if r.recipient.lower() == account.lower() and first <= r.block <= last)
+        return sorted(mine, key=lambda r: r.position)
+
+
+def check_served(registry, token, served) -> proof.Proof:
+    """`proof.check` of stone `token` against its on-chain anchor, reading the events from `served`."""
+    view = registry_contract(web3, registry.address)
+    stone = view.functions.stone(token).call()
+    registered = view.functions.batch(stone.batch).call().registeredBlock
+    source = ServedEvents(web3, registry.address, served=list(served))
+    return proof.check(source, token, anchor_of(view, token, stone.status, stone.holder), registered)
 
 
 def records_in(tx) -> list[proof.CustodyRecord]:
