@@ -185,5 +185,5 @@ def chain_state(registry, tokens=(), accounts=(), certificates=()):
         tuple((plain(registry.stone(t)), plain(registry.custodyAnchor(t)), plain(registry.getApproved(t))) for t in tokens),
         tuple((registry.balanceOf(a), plain(registry.accountChain(a)), plain(registry.participant(a))) for a in accounts),
         int(book.certificateCount()),
-        tuple(plain(book.certificate(book.certificateId(country, text32(n)))) for country, n in certificates),
+        tuple(plain(book.certificate(book.certificateId(country.encode(), text32(n)))) for country, n in certificates),
     )
