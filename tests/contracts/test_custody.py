@@ -220,3 +220,29 @@ def test_the_rjc_assurance_holds_only_while_every_holder_was_certified_throughou
     assert registry.participant(cast.trader_bw)["rjc"]["sinceBlock"] > registry.stone(first)["lastRecordBlock"]
     tx = registry.transferCustody(cast.producer, first, Action.RETURN, DOC, ZERO32, True, {"from": cast.trader_bw})
     assert not records_in(tx)[0].rjc_after and not registry.stone(first)["rjcCertified"]
+
+
+def _midday(chain):
+    """Moves the chain's clock to the next 12:00 UTC, so that "earlier today" is unambiguous."""
+    chain.sleep((43_200 - chain.time() % 86_400) % 86_400 + 86_400)
+    chain.mine()
+
+
+def test_an_rjc_expiry_in_the_past_withdraws_the_certification_even_earlier_today(registry, cast):
+    _midday(chain)
+    _certify(registry, cast, cast.trader_bw)
+    assert registry.participant(cast.trader_bw)["rjc"]["current"]
+    registry.certifyRjc(cast.trader_bw, text32("RJC-WITHDRAWN"), chain.time() - 3_600, {"from": cast.admin})
+    assert not registry.participant(cast.trader_bw)["rjc"]["current"]
+    # A stone it receives now does not keep its RJC assurance.
+    _certify(registry, cast, cast.producer)
+    register(registry, cast.producer, [("BW-RJC-3", 100)])
+    registry.transferCustody(cast.trader_bw, token_id("BW-RJC-3"), Action.SALE, DOC, ZERO32, True, {"from": cast.producer})
+    assert not registry.stone(token_id("BW-RJC-3"))["rjcCertified"]
+
+
+def test_an_rjc_certification_with_a_far_future_expiry_is_current(registry, cast):
+    for expires in (chain.time() + 200 * 365 * 86_400, 2**40 - 1):
+        registry.certifyRjc(cast.trader_bw, text32("RJC-LONG"), expires, {"from": cast.admin})
+        assert registry.participant(cast.trader_bw)["rjc"]["current"], expires
+        assert registry.participant(cast.trader_bw)["rjc"]["expiresAt"] == expires
