@@ -17,7 +17,6 @@ from helpers import (
     DOC,
     all_records,
     authorization,
-    batch_input,
     certificate_input,
     chain_state,
     check_served,
@@ -76,14 +75,20 @@ def test_1_retail_sale_of_rough_to_an_accomplice_who_passes_it_abroad(registry, 
 
 
 def test_1_rough_through_a_revoked_middle_hop_does_not_leave_its_country(registry, cast, kp):
-    register(registry, cast.producer, [("BW-RV-0001", 500)], to=cast.trader_bw)
+    register(registry, cast.producer, [("BW-RV-0001", 500), ("BW-RV-0002", 300)], to=cast.trader_bw)
     rough = token_id("BW-RV-0001")
+    registry.transferCustody(cast.producer, token_id("BW-RV-0002"), Action.RETURN, DOC, ZERO32, True, {"from": cast.trader_bw})
     # The middle hop holds a valid-looking export certificate of its own to India.
     record_certificate(registry, cast.kp_bw, "BW-KP-RV", cast.trader_bw, cast.manufacturer, importing="IN")
     registry.approve(cast.relayer, rough, {"from": cast.trader_bw})
     registry.revoke(cast.trader_bw, cast.manufacturer, {"from": cast.admin})  # a successor abroad
-    watched = ([rough], [cast.trader_bw, cast.manufacturer, cast.relayer], [("BW", "BW-KP-RV")])
+    watched = ([rough, token_id("BW-RV-0002")], [cast.producer, cast.trader_bw, cast.manufacturer, cast.relayer], [("BW", "BW-KP-RV")])
     before = chain_state(registry, *watched)
+
+    # The revoked participant as the middle hop: it receives nothing more...
+    with reverts("RecipientNotAccredited", cast.trader_bw.address):
+        registry.transferFrom(cast.producer, cast.trader_bw, token_id("BW-RV-0002"), {"from": cast.producer})
+    # ...and what it holds goes nowhere, by any path.
 
     with reverts("HolderNotAccredited", cast.trader_bw.address):
         registry.transferFrom(cast.trader_bw, cast.manufacturer, rough, {"from": cast.trader_bw})
