@@ -26,6 +26,8 @@ BLOCK_GAS_LIMIT = 30_000_000
 # DIAMONDTRACE_TEST_PORT moves them (two checkouts testing on one machine).
 TEST_CHAIN_PORT = int(os.environ.get("DIAMONDTRACE_TEST_PORT", "8577")) + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
 brownie._config.CONFIG.networks["development"]["cmd_settings"]["port"] = TEST_CHAIN_PORT
+# Twenty prefunded accounts: the attack tests need a second cast (see `others`) beside the first ten.
+brownie._config.CONFIG.networks["development"]["cmd_settings"]["accounts"] = 20
 
 
 def _raise_block_gas_limit():
@@ -78,6 +80,41 @@ PROFILES = [
     ("kp_bw", "kp-authority", "BW", "Botswana KP Authority", None),
     ("trader_bw", "trader", "BW", "Gaborone Diamond Trading", None),
 ]
+
+
+@dataclass
+class Others:
+    """A second cast, for the attacks: participants elsewhere, and an unaccredited accomplice."""
+
+    producer_bw2: object  # a second producer in Botswana
+    producer_zw: object  # Zimbabwe
+    producer_cd: object  # DR Congo
+    manufacturer_ru: object  # Russia
+    kp_be: object  # Belgium's KP authority
+    lab_be: object  # a second lab, in Belgium
+    retailer_bw: object  # a retailer in Botswana
+    trader_in: object  # a trader in India
+    accomplice: object  # not accredited
+
+
+OTHER_PROFILES = [
+    ("producer_bw2", "producer", "BW", "Lucara Botswana", "LU-"),
+    ("producer_zw", "producer", "ZW", "Zimbabwe Consolidated Diamonds", "ZW-"),
+    ("producer_cd", "producer", "CD", "Miba", "CD-"),
+    ("manufacturer_ru", "manufacturer", "RU", "Smolensk Cutting Works", "RU-"),
+    ("kp_be", "kp-authority", "BE", "Belgian KP Authority", None),
+    ("lab_be", "lab", "BE", "HRD Antwerp", None),
+    ("retailer_bw", "retailer", "BW", "Gaborone Jewellers", None),
+    ("trader_in", "trader", "IN", "Mumbai Rough Traders", None),
+]
+
+
+@pytest.fixture(scope="module")
+def others(registry, cast):
+    others = Others(*accounts[10:19])
+    for attr, role, country, name, prefix in OTHER_PROFILES:
+        registry.accredit(getattr(others, attr), ROLES[role], country.encode(), name, text32(prefix) if prefix else ZERO32, {"from": cast.admin})
+    return others
 
 
 @pytest.fixture(scope="module")

@@ -1,12 +1,20 @@
-"""Helpers the contract tests share: building registry inputs with realistic defaults."""
+"""Helpers the contract tests share: building registry inputs with realistic defaults, reading
+the chain's state to compare before and after an attack, and checking custody proofs."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
-from brownie import chain
+from brownie import chain, web3
 
-from diamondtrace.model import ZERO32, day_number, text32, token_id
+from diamondtrace import proof
+from diamondtrace.contracts import registry_contract
+from diamondtrace.custody import Authorization, sign_authorization
+from diamondtrace.model import ZERO32, Action, day_number, text32, token_id
+from diamondtrace.verify import anchor_of, check_history
+
+DOC = b"\xab" * 32
 
 
 def yesterday() -> int:
@@ -49,8 +57,6 @@ def record_certificate(registry, authority, number, exporter, importer, **kw):
     return book.recordCertificate(certificate_input(number, exporter, importer, **kw), {"from": authority})
 
 
-
-
 def reverts(error: str, *args):
     """Expects a revert with custom error `error` (and, when given, exactly these arguments)."""
     import re
@@ -89,3 +95,95 @@ def rough_at_manufacturer(registry, cast, stone="BW-ROUGH-01", centicarats=1_000
     record_certificate(registry, cast.kp_bw, f"KP-{stone}", cast.producer, cast.manufacturer, importing="IN")
     registry.transferCustody(cast.manufacturer, token_id(stone), 3, b"\x07" * 32, number, True, {"from": cast.producer})
     return token_id(stone)
+
+
+def polished_stone(registry, cast, stone="IN-POL-01", centicarats=300, to=None):
+    """A polished stone cut in India from Botswana rough, sent on to `to` (polished stones are
+    outside the Kimberley Process: they cross borders without a certificate)."""
+    parent = rough_at_manufacturer(registry, cast, stone=f"BW-R-{stone}", centicarats=centicarats + 100)
+    registry.split(parent, [token_id(stone)], [centicarats], [], {"from": cast.manufacturer})
+    if to is not None:
+        registry.transferCustody(to, token_id(stone), Action.EXPORT, DOC, ZERO32, True, {"from": cast.manufacturer})
+    return token_id(stone)
+
+
+def grading_report(number, carat=152, colour="D", clarity="VVS1", cut="Excellent", lab_grown=False):
+    return (text32(number), carat, text32(colour)[:8], text32(clarity)[:8], text32(cut)[:16], lab_grown, b"\x42" * 32)
+
+
+def authorization(registry, holder, token, to, action=Action.SALE, certificate=ZERO32, warranty=True, deadline=None):
+    """A holder's authorization for the stone as it stands now (its nonce and latest record)."""
+    return Authorization(
+        tokenId=token,
+        holder=str(holder),
+        to=str(to),
+        action=int(action),
+        document=DOC,
+        certificate=certificate,
+        warranty=warranty,
+        nonce=registry.nonces(holder),
+        lastRecordBlock=registry.stone(token)["lastRecordBlock"],
+        deadline=chain.time() + 3600 if deadline is None else deadline,
+    )
+
+
+def sign(cast, registry, signer, auth, chain_id=None):
+    """`signer`'s EIP-712 signature of `auth` for `registry` (on this chain unless told)."""
+    return sign_authorization(cast.key(signer), chain_id or chain.id, registry.address, auth)
+
+
+def custody_proof(registry, token) -> proof.Proof:
+    """The stone's history rebuilt from events and checked against its on-chain anchor, as `verify` does."""
+    view = registry_contract(web3, registry.address)
+    stone = view.functions.stone(token).call()
+    return check_history(view, token, stone, view.functions.batch(stone.batch).call())
+
+
+def all_records(registry) -> list[proof.CustodyRecord]:
+    """Every custody record the registry ever made, as its events show them."""
+    logs = web3.eth.get_logs({"address": registry.address, "fromBlock": 0, "toBlock": "latest", "topics": [proof.RECORD_TOPIC]})
+    return [proof.decode(dict(log)) for log in logs]
+
+
+@dataclass
+class ServedEvents(proof.LogSource):
+    """The event feed as a forger who controls what the checker reads would serve it: exactly
+    `served`, whatever the chain holds. The anchor is still read from the chain's state."""
+
+    served: list[proof.CustodyRecord] = field(default_factory=list)
+
+    def records_to(self, account: str, first: int, last: int) -> list[proof.CustodyRecord]:
+        self.calls += 1
+        mine = (r for r in self.served if r.recipient.lower() == account.lower() and first <= r.block <= last)
+        return sorted(mine, key=lambda r: r.position)
+
+
+def check_served(registry, token, served) -> proof.Proof:
+    """`proof.check` of stone `token` against its on-chain anchor, reading the events from `served`."""
+    view = registry_contract(web3, registry.address)
+    stone = view.functions.stone(token).call()
+    registered = view.functions.batch(stone.batch).call().registeredBlock
+    source = ServedEvents(web3, registry.address, served=list(served))
+    return proof.check(source, token, anchor_of(view, token, stone.status, stone.holder), registered)
+
+
+def records_in(tx) -> list[proof.CustodyRecord]:
+    """The custody records a transaction made, decoded as `verify` reads them."""
+    return [proof.decode(dict(log)) for log in tx.logs if log["topics"][0].hex().removeprefix("0x") == proof.RECORD_TOPIC[2:]]
+
+
+def chain_state(registry, tokens=(), accounts=(), certificates=()):
+    """Everything an attack on these stones, accounts and certificates could have changed: holders,
+    stone records and custody anchors, balances, account chains and profiles, certificate draws,
+    and the registry's totals. Equal before and after means the attack changed nothing."""
+    from brownie import KimberleyCertificates
+
+    book = KimberleyCertificates.at(registry.certificates())
+    return (
+        plain(registry.totals()),
+        registry.paused(),
+        tuple((plain(registry.stone(t)), plain(registry.custodyAnchor(t)), plain(registry.getApproved(t))) for t in tokens),
+        tuple((registry.balanceOf(a), plain(registry.accountChain(a)), plain(registry.participant(a))) for a in accounts),
+        int(book.certificateCount()),
+        tuple(plain(book.certificate(book.certificateId(country.encode(), text32(n)))) for country, n in certificates),
+    )

@@ -61,7 +61,11 @@ abstract contract Participants is RegistryBase {
         if (!aux.rjcCurrent()) r.sinceBlock = uint32(block.number);
         r.expiresAt = expiresAt;
         r.certificate = certificate;
-        _setAux(account, aux.withRjcUntil(uint16(expiresAt / 1 days)));
+        // The last day covered to its end: an expiry earlier today withdraws it now, not at
+        // midnight; and a far-future expiry saturates rather than wrapping round to the past.
+        uint256 lastDay = (uint256(expiresAt) + 1) / 1 days;
+        lastDay = lastDay == 0 ? 0 : lastDay - 1;
+        _setAux(account, aux.withRjcUntil(uint16(lastDay > type(uint16).max ? type(uint16).max : lastDay)));
         emit RjcCertified(account, certificate, expiresAt, r.sinceBlock);
     }
 

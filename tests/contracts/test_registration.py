@@ -2,36 +2,43 @@
 
 import brownie
 from brownie import chain
-from helpers import batch_input, register, reverts, yesterday
+from helpers import batch_input, record_certificate, register, reverts, yesterday
 
-from diamondtrace.model import MAX_CENTICARATS, ROLES, Kind, Status, stone_id, text32, token_id
+from diamondtrace.model import MAX_CENTICARATS, ROLES, ZERO32, Action, Kind, Origin, Status, stone_id, text32, token_id
 
 EIP7825_CAP = 16_777_216
 
 
 def test_a_batch_records_every_stone_and_what_they_share(registry, cast):
-    tx = register(registry, cast.producer, [("BW-JW-0001", 250), ("BW-JW-0002", 1_050)])
+    tx = register(registry, cast.producer, [("BW-JW-0001", 250), ("BW-JW-0002", 1_050)], descriptions=["octahedron", ""])
     batch_id = tx.return_value
     for sid, weight in [("BW-JW-0001", 250), ("BW-JW-0002", 1_050)]:
         s = registry.stone(token_id(sid))
         assert s["stoneId"] == sid
         assert s["holder"] == cast.producer
         assert s["centicarats"] == weight
-        assert s["kind"] == Kind.ROUGH and s["status"] == Status.IN_TRADE
-        assert s["batch"] == batch_id and s["custodyCount"] == 0 and s["commitment"] == 0
+        assert s["kind"] == Kind.ROUGH and s["status"] == Status.IN_TRADE and s["origin"] == Origin.MINE
+        assert s["batch"] == batch_id and not s["hasRecords"] and s["lastRecordBlock"] == tx.block_number
+        # Natural rough lies in its country of origin; its assurances start whole (the producer is not RJC-certified).
+        assert s["jurisdiction"] == "0x" + b"BW".hex() and s["warranted"] and not s["rjcCertified"]
         assert registry.ownerOf(token_id(sid)) == cast.producer
     b = registry.batch(batch_id)
-    assert b["registrant"] == cast.producer
+    assert b["registrant"] == cast.producer and b["origin"] == Origin.MINE
     assert b["country"] == "0x" + b"BW".hex()
     assert b["mine"] == "0x" + text32("Jwaneng").hex()
     assert b["productionDay"] == yesterday()
-    assert b["registeredAt"] == tx.timestamp
+    assert b["registeredBlock"] == tx.block_number
     assert registry.balanceOf(cast.producer) == 2
     totals = registry.totals()
     assert (totals["stones"], totals["centicarats"], totals["batches"]) == (2, 1_300, 1)
     event = tx.events["BatchRegistered"]
-    assert event["producer"] == cast.producer and event["stones"] == 2 and event["centicarats"] == 1_300
+    assert event["registrant"] == cast.producer and event["to"] == cast.producer
+    assert event["stones"] == 2 and event["centicarats"] == 1_300
     assert [e["id"] for e in tx.events["Transfer"]] == [token_id("BW-JW-0001"), token_id("BW-JW-0002")]
+    # The producer's own description, attributed; an empty one is no description.
+    assert [(e["tokenId"], e["by"], e["description"]) for e in tx.events["StoneDescribed"]] == [
+        (token_id("BW-JW-0001"), cast.producer, "octahedron")
+    ]
 
 
 def test_registrations_answers_only_the_stones_found(registry, cast):
@@ -63,7 +70,7 @@ def test_malformed_stone_ids_are_refused(registry, cast):
     ]
     for tid in bad:
         with reverts("InvalidStoneId", tid):
-            registry.register(batch_input(cast.producer), [tid], [100], {"from": cast.producer})
+            registry.register(batch_input(cast.producer), [tid], [100], [], {"from": cast.producer})
     with reverts("InvalidStoneId"):
         registry.tokenIdOf("has space")
     with reverts("InvalidStoneId"):
@@ -96,33 +103,87 @@ def test_weights_must_be_positive_and_recordable(registry, cast):
 def test_batch_declarations_are_checked(registry, cast):
     ids, weights = [token_id("BW-0001")], [100]
     with reverts("NotAccredited", cast.consumer.address):
-        registry.register(batch_input(cast.consumer), ids, weights, {"from": cast.producer})
-    with reverts("InvalidCountry"):
-        registry.register(batch_input(cast.producer, country="bw"), ids, weights, {"from": cast.producer})
+        registry.register(batch_input(cast.consumer), ids, weights, [], {"from": cast.producer})
+    with reverts("OriginCountryMismatch", b"bw", b"BW"):
+        registry.register(batch_input(cast.producer, country="bw"), ids, weights, [], {"from": cast.producer})
     with reverts("InvalidMine"):
         registry.register(
-            (cast.producer, b"\0" * 32, b"BW", yesterday(), 0, b"\0" * 32), ids, weights, {"from": cast.producer}
+            (cast.producer, b"\0" * 32, b"BW", yesterday(), 0, b"\0" * 32), ids, weights, [], {"from": cast.producer}
         )
     tomorrow = yesterday() + 2
     with reverts("ProductionDayInFuture", tomorrow):
-        registry.register(batch_input(cast.producer, day=tomorrow), ids, weights, {"from": cast.producer})
+        registry.register(batch_input(cast.producer, day=tomorrow), ids, weights, [], {"from": cast.producer})
     with reverts("LengthMismatch", 1, 2):
-        registry.register(batch_input(cast.producer), ids, [100, 200], {"from": cast.producer})
+        registry.register(batch_input(cast.producer), ids, [100, 200], [], {"from": cast.producer})
+    with reverts("LengthMismatch", 1, 2):
+        registry.register(batch_input(cast.producer), ids, weights, ["a", "b"], {"from": cast.producer})
     with reverts("EmptyBatch"):
-        registry.register(batch_input(cast.producer), [], [], {"from": cast.producer})
+        registry.register(batch_input(cast.producer), [], [], [], {"from": cast.producer})
+    with reverts("DescriptionTooLong", ids[0], 501, 500):
+        registry.register(batch_input(cast.producer), ids, weights, ["x" * 501], {"from": cast.producer})
+    assert registry.totals()["stones"] == 0
 
 
-def test_a_producer_may_register_for_another_accredited_holder(registry, cast):
+def test_a_producer_may_register_for_another_accredited_holder_in_its_country(registry, cast):
     register(registry, cast.producer, [("BW-0001", 100)], to=cast.trader_bw)
     assert registry.ownerOf(token_id("BW-0001")) == cast.trader_bw
     assert registry.batch(1)["registrant"] == cast.producer
+    with reverts("RecipientCountryMismatch", cast.trader.address, b"BW"):
+        register(registry, cast.producer, [("BW-0002", 100)], to=cast.trader)
+
+
+def test_registered_stone_ids_carry_the_producers_prefix(registry, cast):
+    with reverts("OutsidePrefix", token_id("IN-0001"), text32("BW-")):
+        register(registry, cast.producer, [("BW-0001", 100), ("IN-0001", 100)])
+    with reverts("OutsidePrefix", token_id("BW"), text32("BW-")):
+        register(registry, cast.producer, [("BW", 100)])
+    # A producer accredited without a prefix registers nothing.
+    registry.accredit(cast.relayer, ROLES["producer"], b"BW", "Prefixless Mining", ZERO32, {"from": cast.admin})
+    with reverts("NoPrefix", cast.relayer.address):
+        register(registry, cast.relayer, [("BW-0001", 100)])
+    assert registry.totals()["stones"] == 0
+
+
+def test_laboratory_grown_rough_lies_in_no_jurisdiction(registry, cast):
+    register(registry, cast.producer, [("BW-LAB-1", 100)], lab_grown=True)
+    s = registry.stone(token_id("BW-LAB-1"))
+    assert s["labGrown"] and s["kind"] == Kind.ROUGH and s["jurisdiction"] == "0x0000"
+    # Outside the Kimberley Process: it crosses borders without a certificate, and takes none.
+    registry.transferCustody(cast.trader, token_id("BW-LAB-1"), Action.EXPORT, ZERO32, ZERO32, True, {"from": cast.producer})
+    assert registry.ownerOf(token_id("BW-LAB-1")) == cast.trader
+    record_certificate(registry, cast.kp_bw, "BW-KP-0001", cast.producer, cast.trader)
+    with reverts("NotRough", token_id("BW-LAB-2")):
+        register(registry, cast.producer, [("BW-LAB-2", 100)], lab_grown=True, certificate=text32("BW-KP-0001"))
+
+
+def test_a_manufacturer_enters_polished_stones_made_before_the_registry_with_a_declared_origin(registry, cast):
+    declaration = (text32("Unknown"), b"\0\0", False)
+    tx = registry.declare(declaration, [token_id("IN-OLD-1"), token_id("IN-OLD-2")], [101, 55], ["estate piece", ""], {"from": cast.manufacturer})
+    s = registry.stone(token_id("IN-OLD-1"))
+    assert s["origin"] == Origin.DECLARED and s["kind"] == Kind.POLISHED and s["jurisdiction"] == "0x0000"
+    assert s["holder"] == cast.manufacturer and s["status"] == Status.IN_TRADE and s["certificate"] == 0
+    b = registry.batch(tx.return_value)
+    assert (b["registrant"], b["origin"], b["country"], b["productionDay"]) == (cast.manufacturer, Origin.DECLARED, "0x0000", 0)
+    assert tx.events["BatchRegistered"]["origin"] == Origin.DECLARED
+    assert tx.events["StoneDescribed"]["by"] == cast.manufacturer
+    registry.declare((text32("Argyle"), b"AU", True), [token_id("IN-OLD-3")], [40], [], {"from": cast.manufacturer})
+    assert registry.stone(token_id("IN-OLD-3"))["labGrown"]
+    with reverts("MissingRole", cast.producer.address, ROLES["manufacturer"]):
+        registry.declare(declaration, [token_id("BW-OLD-1")], [10], [], {"from": cast.producer})
+    with reverts("OutsidePrefix", token_id("BW-OLD-1"), text32("IN-")):
+        registry.declare(declaration, [token_id("BW-OLD-1")], [10], [], {"from": cast.manufacturer})
+    with reverts("InvalidCountry", b"ZZ"):
+        registry.declare((text32("Unknown"), b"ZZ", False), [token_id("IN-OLD-4")], [10], [], {"from": cast.manufacturer})
+    with reverts("InvalidMine"):
+        registry.declare((ZERO32, b"\0\0", False), [token_id("IN-OLD-4")], [10], [], {"from": cast.manufacturer})
+    assert registry.totals()["stones"] == 3
 
 
 def test_an_oversized_batch_is_refused_before_any_work(registry, cast):
     limit = registry.MAX_BATCH()
     ids = [token_id(f"BW-{i:06d}") for i in range(limit + 1)]
     with reverts("BatchTooLarge", limit + 1, limit):
-        registry.register(batch_input(cast.producer), ids, [100] * len(ids), {"from": cast.producer})
+        registry.register(batch_input(cast.producer), ids, [100] * len(ids), [], {"from": cast.producer})
     failed = brownie.history[-1]
     # Only calldata and the length check: far less than registering even one stone would cost.
     # (Since Prague a calldata-heavy transaction pays at least the EIP-7623 floor.)
@@ -137,7 +198,7 @@ def test_the_largest_batch_fits_one_transaction_under_the_eip7825_cap(registry, 
     ids = [token_id(f"BW-WORST-CASE-STONE-ID-{i:09d}") for i in range(limit)]
     assert all(len(stone_id(i)) == 32 for i in ids)
     tx = registry.register(
-        batch_input(cast.producer), ids, [MAX_CENTICARATS] * limit, {"from": cast.producer, "gas_limit": EIP7825_CAP}
+        batch_input(cast.producer), ids, [MAX_CENTICARATS] * limit, [], {"from": cast.producer, "gas_limit": EIP7825_CAP}
     )
     assert tx.gas_used <= EIP7825_CAP
     assert registry.balanceOf(cast.producer) == limit
