@@ -287,7 +287,8 @@ interface IDiamondRegistry is IDiamondTraceErrors {
         external;
 
     /// @notice Withdraws `account`'s accreditation, naming the `successor` (or zero) its stones in
-    /// the trade may be recovered to. Admin only.
+    /// the trade may be recovered to; for an account already revoked, names a new successor.
+    /// Admin only.
     function revoke(address account, address successor) external;
 
     /// @notice Records `account`'s RJC certification `certificate`, valid until `expiresAt`; an

@@ -44,9 +44,13 @@ abstract contract Participants is RegistryBase {
     /// @inheritdoc IDiamondRegistry
     function revoke(address account, address successor) external onlyOwner {
         uint224 aux = _getAux(account);
-        if (aux.roles() == 0) revert NotAccredited(account);
-        --_totals.participants;
-        _setAux(account, aux.withProfile(0, aux.country()));
+        if (aux.roles() != 0) {
+            --_totals.participants;
+            _setAux(account, aux.withProfile(0, aux.country()));
+        } else if (aux.country() == 0) {
+            revert NotAccredited(account); // never accredited: nothing to revoke
+        }
+        // Revoking again names a new successor (say, when the first was revoked in turn).
         _successors[account] = successor;
         emit ParticipantRevoked(account, successor);
     }

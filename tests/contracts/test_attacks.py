@@ -549,6 +549,26 @@ def test_10_recovery_needs_a_successor_and_keeps_rough_in_its_country(registry, 
     assert chain_state(registry, *watched) == before
 
 
+def test_10_a_successor_revoked_in_turn_is_replaced_and_the_stones_still_go_home(registry, cast, others, stones):
+    # The producer's trader is revoked with a successor that is itself revoked before any recovery.
+    _sale(registry, cast.producer, cast.trader_bw, stones[0])
+    registry.revoke(cast.trader_bw, others.retailer_bw, {"from": cast.admin})
+    registry.revoke(others.retailer_bw, ZERO_ADDRESS, {"from": cast.admin})
+    with reverts("RecipientNotAccredited", others.retailer_bw.address):
+        registry.recover([stones[0]], DOC, {"from": cast.admin})
+    # Revoking again names a new successor, without counting a participant twice.
+    participants = registry.totals()["participants"]
+    registry.revoke(cast.trader_bw, cast.producer, {"from": cast.admin})
+    assert registry.totals()["participants"] == participants
+    assert registry.participant(cast.trader_bw)["successor"] == cast.producer
+    tx = registry.recover([stones[0]], DOC, {"from": cast.admin})
+    assert registry.ownerOf(stones[0]) == cast.producer
+    assert tx.events["CustodyTransferred"]["record"] & 0xFF == Action.RECOVERY
+    # Nobody who was never accredited can be "revoked".
+    with reverts("NotAccredited", others.accomplice.address):
+        registry.revoke(others.accomplice, cast.producer, {"from": cast.admin})
+
+
 def test_10_the_admin_flags_a_stone_whose_thief_holds_the_key(registry, cast, stones):
     thief = cast.producer  # the key is in the thief's hands
     with reverts("DocumentRequired"):
