@@ -6,6 +6,7 @@ Every test runs in its own snapshot (fn_isolation), so nothing one test does lea
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 
 import brownie
@@ -15,6 +16,13 @@ from helpers import register
 
 from diamondtrace.model import ROLES, ZERO32, text32, token_id
 from diamondtrace.wallet import dev_account
+
+# Anvil spills the states of old blocks under $HOME/.foundry/anvil/tmp and leaves them there when
+# brownie stops it at the end of the session: the chains these tests start (brownie's Anvil, and
+# every process a test runs) get a temporary HOME, removed at exit. brownie itself has read its
+# own settings from the real HOME already.
+_HOME = tempfile.TemporaryDirectory(prefix="diamondtrace-test-home-")
+os.environ["HOME"] = _HOME.name
 
 BLOCK_GAS_LIMIT = 30_000_000
 # The tests' own chain port: brownie attaches to whatever already listens on its port, and the
