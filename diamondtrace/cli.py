@@ -186,6 +186,7 @@ def cmd_participant(ctx: Context) -> int:
         lines.append(f"  RJC certificate {rjc['certificate']}, valid through {rjc['expires']}: {'current' if rjc['current'] else 'NOT current'}")
     if p["successor"]:
         lines.append(f"  successor (for recovery of its stones) {p['successor']}")
+    lines.append(f"  nonce {p['nonce']} (its next signed authorization names it)")
     ctx.result(data, "\n".join(lines))
     return 0
 
@@ -294,8 +295,9 @@ def cmd_transfer(ctx: Context) -> int:
             chain_id, registry_address = args.chain_id, admin.address(args.registry, "--registry")
             if args.nonce is None or args.last_record_block is None:
                 raise InputError(
-                    "offline signing needs --nonce (the holder's current nonce on the registry) and --last-record-block "
-                    "(the block of the stone's latest record); `diamondtrace verify STONE --json` shows both"
+                    "offline signing needs --nonce (the holder's current nonce: `diamondtrace participant show HOLDER`) and "
+                    "--last-record-block (the block of the stone's latest record: `diamondtrace verify STONE --json`, "
+                    "last_record_block)"
                 )
             nonce, last = args.nonce, args.last_record_block
         else:

@@ -236,6 +236,8 @@ def provenance(registry: Contract, token: int, from_block: int, *, all_descripti
         "kp_certificate": certificate_view(book, stone.certificate),
         "custody": [_custody_json(r, i, numbers) for i, r in enumerate(history.records, start=1)],
         "custody_count": len(history.records),
+        # What an offline signer names in an authorization (`transfer --sign-only --last-record-block`).
+        "last_record_block": stone.lastRecordBlock,
         "lineage": {
             "parent": stone_id(stone.parent) if stone.parent else None,
             "children": [stone_id(c) for c in children],
