@@ -254,6 +254,7 @@ def cmd_mint(ctx: Context) -> int:
             batch_size=args.batch_size,
             on_plan=on_plan,
             on_batch=lambda n: bar.update(n) if bar else None,
+            lab_grown=args.lab_grown,
         )
     finally:
         if bar:
@@ -620,6 +621,7 @@ def build_parser() -> argparse.ArgumentParser:
     minting.add_argument("file", type=Path, metavar="FILE.csv")
     minting.add_argument("--to", help="accredited holder of the new stones (default: the signer)")
     minting.add_argument("--batch-size", type=int, help="stones per transaction (default and maximum: the registry's MAX_BATCH)")
+    minting.add_argument("--lab-grown", action="store_true", help="the run is laboratory-grown rough (outside the Kimberley Process)")
     _signing(minting)
 
     transfer = command("transfer", cmd_transfer, "move a stone with a custody record, or sign an authorization for someone to submit")
