@@ -433,7 +433,7 @@ def test_verify_json_equals_the_on_chain_record(dt, tmp_path):
     assert dt("verify", hex(token), json=True).json == report
 
 
-def test_a_participants_own_information_is_public_but_nothing_changes_without_a_signer(dt, tmp_path):
+def test_commands_that_send_need_a_signer(dt, tmp_path):
     path = write_csv(tmp_path / "run.csv", run_rows("BW-NOSIG", 1))
     before = dt.block()
     for args in [("mint", path), ("transfer", "BW-1", "--to", address("trader_bw")), ("pause",), ("recover", "BW-1", "--document", path)]:
