@@ -193,8 +193,10 @@ def _certificate_number(value: str) -> str | None:
 
 
 def _description(value: str) -> str | None:
-    if len(value) > MAX_DESCRIPTION:
-        raise InputError(f"description is {len(value)} characters; at most {MAX_DESCRIPTION}")
+    # The registry counts bytes: 300 accented characters are 600 of them.
+    size = len(value.encode())
+    if size > MAX_DESCRIPTION:
+        raise InputError(f"description is {size} bytes; at most {MAX_DESCRIPTION}")
     if any(ord(ch) < 0x20 and ch != "\n" for ch in value):
         raise InputError("description contains control characters")
     return value or None
