@@ -123,8 +123,13 @@ def _custody_json(record: proof.CustodyRecord, seq: int, numbers: dict[int, str]
     }
 
 
-def _assurance(stone: Any, root_batch: Any, intact: bool, history: list[proof.CustodyRecord]) -> dict[str, dict[str, Any]]:
-    """The three assurance schemes, from the stone's on-chain record and its (checked) history."""
+def _assurance(
+    stone: Any, parent: Any | None, root_batch: Any, intact: bool, history: list[proof.CustodyRecord]
+) -> dict[str, dict[str, Any]]:
+    """The three assurance schemes, from the stone's on-chain record and its (checked) history. A
+    stone cut from `parent` starts with the parent's SoW and RJC verdicts (the parent's record is
+    frozen at the split): one that started without them is not blamed on its own records, which
+    show the verdict after each of them, not why it fell."""
     if not intact:
         broken = {"ok": False, "detail": "the custody record is broken, so no assurance can be given"}
         return {"kimberley_process": broken, "system_of_warranties": broken, "rjc": broken}
@@ -144,7 +149,7 @@ def _assurance(stone: Any, root_batch: Any, intact: bool, history: list[proof.Cu
     unwarranted = next((r for r in history if not r.warranted_after), None)
     if stone.warranted:
         sow = {"ok": True, "detail": "every sale in the trade since the stone entered the registry carried the SoW warranty statement"}
-    elif unwarranted is not None:
+    elif unwarranted is not None and (parent is None or parent.warranted):
         sow = {
             "ok": False,
             "detail": f"the {Action(unwarranted.action).label} in block {unwarranted.block} ({unwarranted.sender} to "
@@ -155,6 +160,8 @@ def _assurance(stone: Any, root_batch: Any, intact: bool, history: list[proof.Cu
     uncertified = next((r for r in history if not r.rjc_after), None)
     if stone.rjcCertified:
         rjc = {"ok": True, "detail": "every holder in the trade was RJC-certified throughout its holding"}
+    elif parent is not None and not parent.rjcCertified:
+        rjc = {"ok": False, "detail": "a holder of its rough parent, before it was cut, was not RJC-certified throughout its holding"}
     elif uncertified is not None:
         rjc = {
             "ok": False,
@@ -162,7 +169,7 @@ def _assurance(stone: Any, root_batch: Any, intact: bool, history: list[proof.Cu
             f"{uncertified.recipient} was not RJC-certified throughout",
         }
     else:
-        rjc = {"ok": False, "detail": "a holder before this stone's first record (or its rough parent's) was not RJC-certified"}
+        rjc = {"ok": False, "detail": f"{stone.holder}, its holder since it entered the registry, was not RJC-certified throughout"}
     if root_batch.origin == Origin.DECLARED:
         for verdict in (sow, rjc):
             verdict["detail"] += " (since its entry with a declared origin; before that, nothing is known)"
@@ -268,5 +275,5 @@ def provenance(registry: Contract, token: int, from_block: int, *, all_descripti
             "checked": f"registry {registry.address} on chain {w3.eth.chain_id}, against its state at block {w3.eth.block_number}",
             "parent_checked": parent_history is not None,
         },
-        "assurance": _assurance(stone, root_batch, intact, history.records),
+        "assurance": _assurance(stone, root_stone if root != token else None, root_batch, intact, history.records),
     }
