@@ -15,6 +15,7 @@ from typing import Any
 
 from web3 import Web3
 from web3.contract import Contract
+from web3.exceptions import Web3RPCError
 
 from . import proof
 from .chain import Call, read
@@ -28,13 +29,20 @@ GRADING_SHOWN = 20
 
 
 def event_logs(event: Any, from_block: int, to_block: int, filters: dict[str, Any]) -> list[Any]:
-    """Event logs in chunks, as public RPC endpoints limit the block range of one query. Its cost
-    grows with the chain's age: lists use it, `verify` does not."""
+    """Event logs in chunks, as public RPC endpoints limit the block range (or the results) of one
+    query: a chunk the provider refuses is halved, and stays halved, down to one block. Its cost
+    grows with the chain's age: lists use it, the custody proof does not."""
     found: list[Any] = []
-    start = from_block
+    start, chunk = from_block, LOG_CHUNK
     while start <= to_block:
-        end = min(start + LOG_CHUNK - 1, to_block)
-        found.extend(event.get_logs(from_block=start, to_block=end, argument_filters=filters))
+        end = min(start + chunk - 1, to_block)
+        try:
+            found.extend(event.get_logs(from_block=start, to_block=end, argument_filters=filters))
+        except (ValueError, Web3RPCError):
+            if chunk == 1:
+                raise
+            chunk = max(chunk // 2, 1)
+            continue
         start = end + 1
     return sorted(found, key=lambda log: (log["blockNumber"], log["logIndex"]))
 
