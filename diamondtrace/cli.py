@@ -213,7 +213,14 @@ def cmd_kp(ctx: Context) -> int:
         ctx.result({"number": args.number, **_sent(sent)}, f"KP certificate {args.number} recorded in block {sent.block}")
         return 0
     exporting = args.exporting or exporting_country_of(args.number)
-    data = verify.certificate_view(certificates_contract(registry), admin.certificate_id(registry, exporting, args.number))
+    try:
+        certificate = admin.certificate_id(registry, exporting, args.number)
+    except InputError as exc:
+        if args.exporting:
+            raise
+        # "KP-0001" reads as North Korea's: say where the country came from.
+        raise InputError(f"{exc} (the country was read from the number's first letters; give --exporting CC)") from None
+    data = verify.certificate_view(certificates_contract(registry), certificate)
     ctx.result(data, "\n".join(f"{k}: {v}" for k, v in data.items()))
     return 0
 
