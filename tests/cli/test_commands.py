@@ -106,6 +106,9 @@ def test_two_countries_may_use_the_same_certificate_number(dt, tmp_path):
     assert (be["declared_carat"], be["authority"], be["exporter"]) == ("7.00", kp_be, address("trader"))
     assert (bw["declared_carat"], bw["authority"], bw["exporter"]) == ("42.00", address("kp_bw"), address("producer"))
     assert be["id"] != bw["id"]
+    # Without --exporting the number's first letters are read as a country: here North Korea's.
+    guessed = dt("kp", "show", "KP-0001", expect=2)
+    assert "no KP certificate KP-0001 of exporting country KP" in guessed.err and "give --exporting CC" in guessed.err
     # Botswana's authority cannot record a certificate for Belgium.
     before = dt.block()
     r = dt(
