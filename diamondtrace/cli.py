@@ -164,6 +164,8 @@ def cmd_participant(ctx: Context) -> int:
     if args.participant_command == "add":
         if (args.rjc_certificate is None) != (args.rjc_expires is None):
             raise InputError("give --rjc-certificate and --rjc-expires together")
+        if args.rjc_certificate is not None:
+            text32(args.rjc_certificate, "--rjc-certificate")  # before the accreditation is sent
         sender = ctx.sender()
         sent.append(admin.add_participant(registry, sender, account, args.role, args.name, args.country, args.prefix))
         if args.rjc_certificate:
