@@ -114,6 +114,11 @@ def test_rjc_options_and_who_may_certify(dt, tmp_path):
             "--rjc-expires", "2099-01-01", "--dev-account", ADMIN, contains="give --rjc-certificate and --rjc-expires together")  # fmt: skip
     assert "YYYY-MM-DD" in dt("participant", "rjc", address("trader"), "--certificate", "RJC-1", "--expires", "soon",
                               "--dev-account", ADMIN, expect=2).err  # fmt: skip
+    # A bad certificate ID is refused before the accreditation that comes with it is sent.
+    refused(dt, "participant", "add", address(CONSUMER), "--role", "trader", "--name", "X", "--country", "BE",
+            "--rjc-certificate", "RJC-" + "9" * 29, "--rjc-expires", "2099-01-01", "--dev-account", ADMIN,
+            contains="--rjc-certificate")  # fmt: skip
+    assert dt("participant", "show", address(CONSUMER), json=True).json["accredited"] is False
     # A participant cannot certify itself.
     refused(dt, "participant", "rjc", address("trader"), "--certificate", "RJC-SELF", "--expires", "2099-12-31",
             "--dev-account", 2, contains="OwnableUnauthorizedAccount")  # fmt: skip
