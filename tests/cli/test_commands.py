@@ -444,3 +444,28 @@ def test_commands_that_send_need_a_signer(dt, tmp_path):
         assert "this command sends a transaction: sign with --keystore" in r.err, args
     assert dt.block() == before
     assert admin.participant(dt.registry(), address("producer"))["prefix"] == "BW-"
+
+
+def test_retail_sales_are_for_polished_stones_which_then_move_freely(dt, tmp_path):
+    """Issue 11, attack 1: a retail sale of rough to an accomplice took it out of the trade and
+    across a border. A retailer sells only polished stones; a retailed one changes hands freely."""
+    password = tmp_path / "pw"
+    password.write_text("jeweller in Gaborone")
+    keystore = tmp_path / "retailer_bw.json"
+    retailer_bw = dt("account", "new", "--out", keystore, "--password-file", password, json=True).json["address"]
+    dt.rpc("anvil_setBalance", retailer_bw, hex(10**18))
+    dt("participant", "add", retailer_bw, "--role", "retailer", "--name", "Gaborone Jewellers", "--country", "BW", "--dev-account", ADMIN)
+    dt("mint", write_csv(tmp_path / "run.csv", run_rows("BW-RTL", 1)), "--to", retailer_bw, "--dev-account", 1)
+    before = dt.block()
+    r = dt("transfer", "BW-RTL-00000", "--to", address(CONSUMER), "--action", "retail-sale", "--keystore", keystore, "--password-file", password, expect=2)
+    assert "NotPolished" in r.err and dt.block() == before
+    assert dt("verify", "BW-RTL-00000", json=True).json["status"] == "in-trade"
+
+    # A polished stone, sold at retail, then resold by the consumer to a friend.
+    dt("declare", write_csv(tmp_path / "old.csv", [["IN-RTL-1", "1.00"]], "stone_id,carat"), "--mine", "Unknown", "--dev-account", 3)
+    dt("transfer", "IN-RTL-1", "--to", address("retailer"), "--dev-account", 3)
+    dt("transfer", "IN-RTL-1", "--to", address(CONSUMER), "--action", "retail-sale", "--warranty", "--dev-account", 5)
+    dt("transfer", "IN-RTL-1", "--to", address(RELAYER), "--dev-account", CONSUMER)
+    report = dt("verify", "IN-RTL-1", json=True).json
+    assert report["status"] == "retailed" and report["holder"] == address(RELAYER) and report["integrity"]["ok"] is True
+    assert [(r["action"], r["to"]) for r in report["custody"]][-2:] == [("retail-sale", address(CONSUMER)), ("sale", address(RELAYER))]
