@@ -28,6 +28,7 @@ from web3.contract import Contract
 from web3.contract.contract import ContractConstructor, ContractFunction
 from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError, Web3RPCError
 from web3.providers.rpc.utils import ExceptionRetryConfiguration
+from web3.types import RPCEndpoint
 
 from .contracts import abi, artifact, error_notices, error_signatures
 from .errors import ChainError, InputError
@@ -65,7 +66,17 @@ def connect(rpc_url: str = DEFAULT_RPC_URL, timeout: float = RPC_TIMEOUT) -> Cha
     # A refused connection or an HTTP error is retried briefly; a timeout is not: web3's default
     # retries it five times, which would keep a user waiting six timeouts for a dead endpoint.
     retry = ExceptionRetryConfiguration(errors=(ConnectionError, requests.HTTPError), retries=2, backoff_factor=0.2)
-    w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}, exception_retry_configuration=retry))
+    # web3 checks every eth_call against the chain id, which it asks for each time: one round trip
+    # more per call, half of `verify`'s requests. An endpoint's chain id does not change mid-command.
+    w3 = Web3(
+        Web3.HTTPProvider(
+            rpc_url,
+            request_kwargs={"timeout": timeout},
+            exception_retry_configuration=retry,
+            cache_allowed_requests=True,
+            cacheable_requests={RPCEndpoint("eth_chainId")},
+        )
+    )
     chain_id = rpc(lambda: w3.eth.chain_id, f"the chain at {rpc_url}")
     return Chain(w3, int(chain_id), rpc_url)
 

@@ -164,6 +164,8 @@ def cmd_participant(ctx: Context) -> int:
     if args.participant_command == "add":
         if (args.rjc_certificate is None) != (args.rjc_expires is None):
             raise InputError("give --rjc-certificate and --rjc-expires together")
+        if args.rjc_certificate is not None:
+            text32(args.rjc_certificate, "--rjc-certificate")  # before the accreditation is sent
         sender = ctx.sender()
         sent.append(admin.add_participant(registry, sender, account, args.role, args.name, args.country, args.prefix))
         if args.rjc_certificate:
@@ -186,6 +188,7 @@ def cmd_participant(ctx: Context) -> int:
         lines.append(f"  RJC certificate {rjc['certificate']}, valid through {rjc['expires']}: {'current' if rjc['current'] else 'NOT current'}")
     if p["successor"]:
         lines.append(f"  successor (for recovery of its stones) {p['successor']}")
+    lines.append(f"  nonce {p['nonce']} (its next signed authorization names it)")
     ctx.result(data, "\n".join(lines))
     return 0
 
@@ -212,7 +215,14 @@ def cmd_kp(ctx: Context) -> int:
         ctx.result({"number": args.number, **_sent(sent)}, f"KP certificate {args.number} recorded in block {sent.block}")
         return 0
     exporting = args.exporting or exporting_country_of(args.number)
-    data = verify.certificate_view(certificates_contract(registry), admin.certificate_id(registry, exporting, args.number))
+    try:
+        certificate = admin.certificate_id(registry, exporting, args.number)
+    except InputError as exc:
+        if args.exporting:
+            raise
+        # "KP-0001" reads as North Korea's: say where the country came from.
+        raise InputError(f"{exc} (the country was read from the number's first letters; give --exporting CC)") from None
+    data = verify.certificate_view(certificates_contract(registry), certificate)
     ctx.result(data, "\n".join(f"{k}: {v}" for k, v in data.items()))
     return 0
 
@@ -253,6 +263,7 @@ def cmd_mint(ctx: Context) -> int:
             batch_size=args.batch_size,
             on_plan=on_plan,
             on_batch=lambda n: bar.update(n) if bar else None,
+            lab_grown=args.lab_grown,
         )
     finally:
         if bar:
@@ -294,8 +305,9 @@ def cmd_transfer(ctx: Context) -> int:
             chain_id, registry_address = args.chain_id, admin.address(args.registry, "--registry")
             if args.nonce is None or args.last_record_block is None:
                 raise InputError(
-                    "offline signing needs --nonce (the holder's current nonce on the registry) and --last-record-block "
-                    "(the block of the stone's latest record); `diamondtrace verify STONE --json` shows both"
+                    "offline signing needs --nonce (the holder's current nonce: `diamondtrace participant show HOLDER`) and "
+                    "--last-record-block (the block of the stone's latest record: `diamondtrace verify STONE --json`, "
+                    "last_record_block)"
                 )
             nonce, last = args.nonce, args.last_record_block
         else:
@@ -618,6 +630,7 @@ def build_parser() -> argparse.ArgumentParser:
     minting.add_argument("file", type=Path, metavar="FILE.csv")
     minting.add_argument("--to", help="accredited holder of the new stones (default: the signer)")
     minting.add_argument("--batch-size", type=int, help="stones per transaction (default and maximum: the registry's MAX_BATCH)")
+    minting.add_argument("--lab-grown", action="store_true", help="the run is laboratory-grown rough (outside the Kimberley Process)")
     _signing(minting)
 
     transfer = command("transfer", cmd_transfer, "move a stone with a custody record, or sign an authorization for someone to submit")

@@ -193,8 +193,10 @@ def _certificate_number(value: str) -> str | None:
 
 
 def _description(value: str) -> str | None:
-    if len(value) > MAX_DESCRIPTION:
-        raise InputError(f"description is {len(value)} characters; at most {MAX_DESCRIPTION}")
+    # The registry counts bytes: 300 accented characters are 600 of them.
+    size = len(value.encode())
+    if size > MAX_DESCRIPTION:
+        raise InputError(f"description is {size} bytes; at most {MAX_DESCRIPTION}")
     if any(ord(ch) < 0x20 and ch != "\n" for ch in value):
         raise InputError("description contains control characters")
     return value or None
@@ -259,6 +261,7 @@ class _RowParser:
 
 
 _REPEATING = frozenset({"mine", "country", "kp_certificate", "production_date"})
+_KIND = {False: "natural", True: "laboratory-grown"}
 
 
 _ALL_STONE_IDS = re.compile(r"(?:[\x21-\x7e]{1,32}\n)*[\x21-\x7e]{1,32}")
@@ -476,11 +479,14 @@ class Registrations:
         return new, found
 
 
-def check_against_chain(registrations: Registrations, path: Path, to: str, batch_size: int, start: "Opening") -> Plan:
+def check_against_chain(
+    registrations: Registrations, path: Path, to: str, batch_size: int, start: "Opening", lab_grown: bool = False
+) -> Plan:
     """Compares the file's rows, as asked about in `registrations`, with the chain: stones already
-    registered (same data: skipped; different data: a problem), the producer's country and prefix,
-    the recipient, and KP certificates (known, valid at the block time, exported by the producer,
-    not over-drawn). Every problem is reported, in the file's order."""
+    registered (same data, natural or `lab_grown` as this run: skipped; different data: a problem),
+    the producer's country and prefix, the recipient, and KP certificates (natural rough only; known,
+    valid at the block time, exported by the producer, not over-drawn). Every problem is reported,
+    in the file's order."""
     registry = registrations.registry
     book = certificates_contract(registry)
     problems: list[Problem] = []
@@ -509,10 +515,10 @@ def check_against_chain(registrations: Registrations, path: Path, to: str, batch
             "kp_certificate": row.kp_certificate or "",
         }
         differ = [k for k in on_chain if on_chain[k] != in_file[k]]
-        if differ or b.parent != 0 or b.origin != Origin.MINE or b.labGrown:
+        if differ or b.parent != 0 or b.origin != Origin.MINE or b.labGrown != lab_grown:
             detail = "; ".join(f"{k} is {on_chain[k]!r} on chain but {in_file[k]!r} in the file" for k in differ)
             problems.append(
-                Problem(row.line, differ[0] if differ else "stone_id", f"stone ID {row.stone_id} is already registered with different data: {detail or 'not as a natural rough stone of a production run'}")
+                Problem(row.line, differ[0] if differ else "stone_id", f"stone ID {row.stone_id} is already registered with different data: {detail or f'not as a {_KIND[lab_grown]} rough stone of a production run'}")
             )
         else:
             already.append(row)
@@ -541,6 +547,11 @@ def check_against_chain(registrations: Registrations, path: Path, to: str, batch
         if row.kp_certificate:
             needs.setdefault((row.country, row.kp_certificate), []).append(row)
     for (exporting, number), cert_rows in needs.items():
+        if lab_grown:
+            problems.append(
+                Problem(cert_rows[0].line, "kp_certificate", f"KP certificate {number}: laboratory-grown rough is outside the Kimberley Process")
+            )
+            continue
         cert = _certificate(book, exporting, number)
         if cert is None:
             problems.append(Problem(cert_rows[0].line, "kp_certificate", f"KP certificate {number} of {exporting} is not recorded on the registry"))
@@ -586,13 +597,13 @@ def check_against_chain(registrations: Registrations, path: Path, to: str, batch
     return Plan(new, already, batches)
 
 
-def gas_model(registry: Contract, sender: Sender, to: str, first: list[StoneRow]) -> Callable[[int], int]:
+def gas_model(registry: Contract, sender: Sender, to: str, first: list[StoneRow], lab_grown: bool = False) -> Callable[[int], int]:
     """Gas for a batch of n stones, from estimates of its first one and two stones: a full
     estimate would cost the node as much as registering the batch. The estimates are also the
     registry's own check that it will accept the batch."""
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="estimate") as pool:
-        one_stone = pool.submit(sender.estimate, register_call(registry, to, first[:1]))
-        two_stones = pool.submit(sender.estimate, register_call(registry, to, first[:2])) if len(first) > 1 else None
+        one_stone = pool.submit(sender.estimate, register_call(registry, to, first[:1], lab_grown))
+        two_stones = pool.submit(sender.estimate, register_call(registry, to, first[:2], lab_grown)) if len(first) > 1 else None
         one = one_stone.result()
         two = two_stones.result() if two_stones else 2 * one
     # Room for a stone ID longer than the estimated ones (calldata) and for another batch's certificate.
@@ -624,7 +635,7 @@ def batch_gas(gas: Callable[[int], int], batch: list[StoneRow]) -> int:
 
 
 def _gas_for_plan(
-    guess: Future, guessed: list[StoneRow], plan: Plan, registry: Contract, sender: Sender, to: str
+    guess: Future, guessed: list[StoneRow], plan: Plan, registry: Contract, sender: Sender, to: str, lab_grown: bool
 ) -> Callable[[int], int]:
     """The gas model `guess` made from the `guessed` stones, or, if the registry refused to
     estimate them because some were already registered, one from the first stones to register."""
@@ -633,17 +644,17 @@ def _gas_for_plan(
     except InputError:
         if {r.token_id for r in plan.already}.isdisjoint(r.token_id for r in guessed):
             raise
-        return gas_model(registry, sender, to, plan.batches[0])
+        return gas_model(registry, sender, to, plan.batches[0], lab_grown)
 
 
-def register_call(registry: Contract, to: str, batch: list[StoneRow]):
+def register_call(registry: Contract, to: str, batch: list[StoneRow], lab_grown: bool = False):
     first = batch[0]
     inputs = (
         to,
         text32(first.mine, "mine"),
         first.country.encode("ascii"),
         day_number(first.production_date),
-        False,  # production runs are natural rough
+        lab_grown,
         text32(first.kp_certificate) if first.kp_certificate else ZERO32,
     )
     descriptions = [r.description or "" for r in batch]
@@ -781,9 +792,11 @@ def mint(
     batch_size: int | None = None,
     on_batch: Callable[[int], None] | None = None,
     on_plan: Callable[[Plan], None] | None = None,
+    lab_grown: bool = False,
 ) -> MintResult:
-    """Registers the file's stones that are not yet on chain. `on_batch(n)` is told of each mined
-    batch of n stones (for a progress bar)."""
+    """Registers the file's stones that are not yet on chain, as natural rough or, with
+    `lab_grown`, laboratory-grown rough. `on_batch(n)` is told of each mined batch of n stones
+    (for a progress bar)."""
     # One run at a time per account on this machine: the check against the chain must still hold
     # when the batches go out, and two runs would otherwise race for the account's nonces.
     with account_lock(sender), collector_paused():
@@ -797,7 +810,7 @@ def mint(
 
             def checked(chunk: list[StoneRow]) -> None:
                 if not guess:
-                    guess.append(pool.submit(gas_model, registry, sender, to, chunk[:2]))
+                    guess.append(pool.submit(gas_model, registry, sender, to, chunk[:2], lab_grown))
                 registrations.ask(chunk)
 
             rows = read_production_run(path, on_rows=checked)
@@ -812,12 +825,12 @@ def mint(
                     f"{sender.address} has no stone-ID prefix on this registry (the admin gives one with "
                     "`participant add ... --prefix`); nothing was sent"
                 )
-            plan = check_against_chain(registrations, path, to, size, start)
+            plan = check_against_chain(registrations, path, to, size, start, lab_grown)
             calls = []
             if plan.batches:
-                gas = _gas_for_plan(guess[0], rows[:2], plan, registry, sender, to)
+                gas = _gas_for_plan(guess[0], rows[:2], plan, registry, sender, to, lab_grown)
                 plan.batches = fit(plan.batches, gas)
-                calls = [register_call(registry, to, batch) for batch in plan.batches]
+                calls = [register_call(registry, to, batch, lab_grown) for batch in plan.batches]
             if on_plan:
                 on_plan(plan)
             if calls:

@@ -73,6 +73,14 @@ class CustodyRecord:
         return bool(self.record >> 11 & 1)
 
     @property
+    def warranted_before(self) -> bool:
+        return bool(self.record >> 12 & 1)
+
+    @property
+    def rjc_before(self) -> bool:
+        return bool(self.record >> 13 & 1)
+
+    @property
     def certificate_id(self) -> int:
         return self.record >> 16 & 0xFFFFFFFF
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from web3 import Web3
 from web3.contract import Contract
+from web3.exceptions import Web3RPCError
 
 from . import proof
 from .chain import Call, read
@@ -28,13 +29,20 @@ GRADING_SHOWN = 20
 
 
 def event_logs(event: Any, from_block: int, to_block: int, filters: dict[str, Any]) -> list[Any]:
-    """Event logs in chunks, as public RPC endpoints limit the block range of one query. Its cost
-    grows with the chain's age: lists use it, `verify` does not."""
+    """Event logs in chunks, as public RPC endpoints limit the block range (or the results) of one
+    query: a chunk the provider refuses is halved, and stays halved, down to one block. Its cost
+    grows with the chain's age: lists use it, the custody proof does not."""
     found: list[Any] = []
-    start = from_block
+    start, chunk = from_block, LOG_CHUNK
     while start <= to_block:
-        end = min(start + LOG_CHUNK - 1, to_block)
-        found.extend(event.get_logs(from_block=start, to_block=end, argument_filters=filters))
+        end = min(start + chunk - 1, to_block)
+        try:
+            found.extend(event.get_logs(from_block=start, to_block=end, argument_filters=filters))
+        except (ValueError, Web3RPCError):
+            if chunk == 1:
+                raise
+            chunk = max(chunk // 2, 1)
+            continue
         start = end + 1
     return sorted(found, key=lambda log: (log["blockNumber"], log["logIndex"]))
 
@@ -123,13 +131,23 @@ def _custody_json(record: proof.CustodyRecord, seq: int, numbers: dict[int, str]
     }
 
 
-def _assurance(stone: Any, root_batch: Any, intact: bool, history: list[proof.CustodyRecord]) -> dict[str, dict[str, Any]]:
-    """The three assurance schemes, from the stone's on-chain record and its (checked) history."""
+def _assurance(
+    stone: Any,
+    parent: Any | None,
+    root_batch: Any,
+    intact: bool,
+    history: list[proof.CustodyRecord],
+    journey: list[proof.CustodyRecord],
+) -> dict[str, dict[str, Any]]:
+    """The three assurance schemes, from the stone's on-chain record and its (checked) `history`;
+    `journey` adds, for a polished stone, its rough parent's records (its border crossings). Each
+    record carries the stone's SoW and RJC verdicts before and after it, so the record where one
+    fell is named; a stone cut from `parent` starts with the parent's verdicts."""
     if not intact:
         broken = {"ok": False, "detail": "the custody record is broken, so no assurance can be given"}
         return {"kimberley_process": broken, "system_of_warranties": broken, "rjc": broken}
     traced = root_batch.origin == Origin.MINE
-    crossings = [r for r in history if r.certificate_id]
+    crossings = [r for r in journey if r.certificate_id]
     if stone.labGrown:
         kp = {"ok": False, "detail": "laboratory-grown: outside the Kimberley Process, which covers natural rough"}
     elif not traced:
@@ -141,7 +159,7 @@ def _assurance(stone: Any, root_batch: Any, intact: bool, history: list[proof.Cu
             "detail": f"registered at the mine; {what} crossed borders only under KP certificates drawn for it "
             f"({len(crossings)} crossing{'s' if len(crossings) != 1 else ''})",
         }
-    unwarranted = next((r for r in history if not r.warranted_after), None)
+    unwarranted = next((r for r in history if r.warranted_before and not r.warranted_after), None)
     if stone.warranted:
         sow = {"ok": True, "detail": "every sale in the trade since the stone entered the registry carried the SoW warranty statement"}
     elif unwarranted is not None:
@@ -151,18 +169,22 @@ def _assurance(stone: Any, root_batch: Any, intact: bool, history: list[proof.Cu
             f"{unwarranted.recipient}) did not carry the SoW warranty statement",
         }
     else:
-        sow = {"ok": False, "detail": "a sale did not carry the SoW warranty statement"}
-    uncertified = next((r for r in history if not r.rjc_after), None)
+        sow = {"ok": False, "detail": "a sale of its rough parent, before it was cut, did not carry the SoW warranty statement"}
+    uncertified = next((r for r in history if r.rjc_before and not r.rjc_after), None)
     if stone.rjcCertified:
         rjc = {"ok": True, "detail": "every holder in the trade was RJC-certified throughout its holding"}
+    elif parent is not None and not parent.rjcCertified:
+        rjc = {"ok": False, "detail": "a holder of its rough parent, before it was cut, was not RJC-certified throughout its holding"}
     elif uncertified is not None:
         rjc = {
             "ok": False,
             "detail": f"at the {Action(uncertified.action).label} in block {uncertified.block}, {uncertified.sender} or "
             f"{uncertified.recipient} was not RJC-certified throughout",
         }
+    elif parent is not None:
+        rjc = {"ok": False, "detail": "the manufacturer that cut it was not RJC-certified throughout its holding of the rough parent"}
     else:
-        rjc = {"ok": False, "detail": "the participant the stone was registered to was not RJC-certified when it was registered"}
+        rjc = {"ok": False, "detail": "the participant it was registered to was not RJC-certified when it was registered"}
     if root_batch.origin == Origin.DECLARED:
         for verdict in (sow, rjc):
             verdict["detail"] += " (since its entry with a declared origin; before that, nothing is known)"
@@ -238,6 +260,8 @@ def provenance(registry: Contract, token: int, from_block: int, *, all_descripti
         "kp_certificate": certificate_view(book, stone.certificate),
         "custody": [_custody_json(r, i, numbers) for i, r in enumerate(history.records, start=1)],
         "custody_count": len(history.records),
+        # What an offline signer names in an authorization (`transfer --sign-only --last-record-block`).
+        "last_record_block": stone.lastRecordBlock,
         "lineage": {
             "parent": stone_id(stone.parent) if stone.parent else None,
             "children": [stone_id(c) for c in children],
@@ -272,5 +296,5 @@ def provenance(registry: Contract, token: int, from_block: int, *, all_descripti
             "checked": f"registry {registry.address} on chain {w3.eth.chain_id}, against its state at block {w3.eth.block_number}",
             "parent_checked": parent_history is not None,
         },
-        "assurance": _assurance(stone, root_batch, intact, every_record),
+        "assurance": _assurance(stone, root_stone if root != token else None, root_batch, intact, history.records, every_record),
     }

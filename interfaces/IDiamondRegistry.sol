@@ -249,7 +249,7 @@ interface IDiamondRegistry is IDiamondTraceErrors {
     /// `chains` is `fromChain << 128 | toChainBefore`: the sender's and the recipient's custody
     /// chains (see {accountChain}) just before this record. `record` packs, from bit 0: action (8);
     /// flags (8: bit 0 the invoice carries the SoW warranty, bit 1 the stone had a record before,
-    /// bit 2 its SoW assurance and bit 3 its RJC assurance after this record); the KP certificate
+    /// bits 2 and 3 its SoW and RJC assurances after this record, bits 4 and 5 before it); the KP certificate
     /// id drawn (32); block time (40); the block of the stone's previous record or registration
     /// (32); the sender's last absorbed block (32); the recipient's previous absorbed block (32).
     /// The record's hash, `keccak256(abi.encode(tokenId, from, to, document, chains, record))`, is

@@ -1,5 +1,6 @@
 """Helpers for the command's tests: running it (in process or as a real process), the cast,
-production-run files."""
+production-run files, a chain of a test's own, and a JSON-RPC proxy that limits (and may forge)
+what a provider answers."""
 
 from __future__ import annotations
 
@@ -10,13 +11,22 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
+from collections import Counter
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Callable, Iterator
 
 import requests
 
 from diamondtrace import cli
-from diamondtrace.wallet import dev_account
+from diamondtrace.chain import Sender, connect
+from diamondtrace.contracts import registry_contract
+from diamondtrace.localnode import free_port
+from diamondtrace.toolchain import anvil_executable
+from diamondtrace.wallet import dev_account, dev_signer
 
 DIAMONDTRACE = str(Path(sys.prefix) / "bin" / "diamondtrace")
 
@@ -30,9 +40,9 @@ CAST = {
     "kp_bw": ("kp-authority", 6, "BW", "Botswana KP Authority", None),
     "trader_bw": ("trader", 9, "BW", "Gaborone Diamond Trading", None),
 }
+ADMIN = 0
 CONSUMER = 7
 RELAYER = 8
-
 
 
 @dataclass
@@ -53,13 +63,20 @@ class Cli:
         self.url = url
         self.deployment = deployment
 
+    def at(self, url: str) -> "Cli":
+        """The same deployment, reached through another endpoint (a proxy, a dead port)."""
+        return Cli(url, self.deployment)
+
     def globals(self, json_out: bool) -> list[str]:
         return ["--rpc-url", self.url, "--deployment", str(self.deployment)] + (["--json"] if json_out else [])
 
     def __call__(self, *args: str, json: bool = False, expect: int | None = 0) -> Result:
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = cli.main(self.globals(json) + [str(a) for a in args])
+            try:
+                code = cli.main(self.globals(json) + [str(a) for a in args])
+            except SystemExit as exc:  # argparse's usage errors
+                code = exc.code
         result = Result(code, out.getvalue(), err.getvalue())
         if expect is not None:
             assert code == expect, f"exit {code}, expected {expect}\nstdout: {result.out}\nstderr: {result.err}"
@@ -76,11 +93,30 @@ class Cli:
         )
 
     def rpc(self, method: str, *params):
-        reply = requests.post(self.url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}, timeout=30)
+        reply = requests.post(self.url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}, timeout=60)
         return reply.json()["result"]
 
     def block(self) -> int:
         return int(self.rpc("eth_blockNumber"), 16)
+
+    def registry(self):
+        """The registry as a web3 contract, for reading the chain beside the command."""
+        return registry_contract(connect(self.url).w3, json.loads(self.deployment.read_text())["registry"])
+
+    def send(self, index: int, function: str, *args) -> None:
+        """Sends a registry call from dev account `index` directly, as a participant (or an
+        attacker) who does not use the command would."""
+        chain = connect(self.url)
+        registry = registry_contract(chain.w3, json.loads(self.deployment.read_text())["registry"])
+        Sender(chain, dev_signer(index, chain.chain_id)).send(getattr(registry.functions, function)(*args))
+
+    def deploy_with_cast(self) -> "Cli":
+        """Deploys a registry and accredits the cast, all with the command itself."""
+        self("deploy", "--dev-account", ADMIN)
+        for role, index, country, name, prefix in CAST.values():
+            extra = ["--prefix", prefix] if prefix else []
+            self("participant", "add", address(index), "--role", role, "--name", name, "--country", country, *extra, "--dev-account", ADMIN)
+        return self
 
 
 def address(name_or_index) -> str:
@@ -100,3 +136,127 @@ def run_rows(prefix: str, count: int, date: str = "2026-11-20", **extra) -> list
     return [[f"{prefix}-{i:05d}", f"{1 + (i % 300) / 100:.2f}", "Jwaneng", "BW", date] for i in range(count)]
 
 
+# ------------------------------------------------------------------------------------------------
+# A chain of a test's own, and a provider's limits in front of a chain
+# ------------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def own_anvil(home: Path, *options: str) -> Iterator[str]:
+    """An Anvil of the caller's own, for long chains: `--prune-history` keeps no state per block,
+    and HOME inside `home` keeps whatever it spills out of the real ~/.foundry. Stopped on exit."""
+    port = free_port()
+    home.mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen(
+        [str(anvil_executable()), "--port", str(port), "--prune-history", "--silent", *options],
+        env={**os.environ, "HOME": str(home)},
+        stdin=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                requests.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=2)
+                break
+            except requests.ConnectionError:
+                assert process.poll() is None and time.monotonic() < deadline, "anvil did not start"
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+LogRewrite = Callable[[dict, list[dict]], list[dict]]
+
+
+class RpcProxy:
+    """A JSON-RPC endpoint in front of `upstream` that behaves as public providers do: an
+    `eth_getLogs` spanning more than `max_blocks` blocks, or finding more than `max_results` logs,
+    is answered with an error. It counts every call by method (a batch counts each call in it).
+    `rewrite_logs(filter, logs)`, if set, replaces the logs of each `eth_getLogs` answer: a forger
+    between the user and its node."""
+
+    def __init__(self, upstream: str, max_blocks: int = 1_000, max_results: int = 10_000, rewrite_logs: LogRewrite | None = None):
+        self.upstream = upstream
+        self.max_blocks = max_blocks
+        self.max_results = max_results
+        self.rewrite_logs = rewrite_logs
+        self.calls: Counter[str] = Counter()
+        self.refused: Counter[str] = Counter()
+        self.http_requests = 0
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> "RpcProxy":
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+            self.refused.clear()
+            self.http_requests = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.calls.values())
+
+    def _forward(self, call: dict) -> dict:
+        return requests.post(self.upstream, json=call, timeout=60).json()
+
+    def _block(self, tag) -> int:
+        if isinstance(tag, str) and tag.startswith("0x"):
+            return int(tag, 16)
+        return int(self._forward({"jsonrpc": "2.0", "id": 0, "method": "eth_blockNumber", "params": []})["result"], 16) if tag != "earliest" else 0
+
+    def _answer(self, call: dict) -> dict:
+        method = call.get("method")
+        with self._lock:
+            self.calls[method] += 1
+        if method != "eth_getLogs":
+            return self._forward(call)
+        query = call["params"][0]
+        span = self._block(query.get("toBlock", "latest")) - self._block(query.get("fromBlock", "latest")) + 1
+        if span > self.max_blocks:
+            return self._refuse(call, -32600, f"eth_getLogs is limited to a {self.max_blocks} block range; this query spans {span}")
+        reply = self._forward(call)
+        logs = reply.get("result")
+        if logs is not None and len(logs) > self.max_results:
+            return self._refuse(call, -32005, f"query returned more than {self.max_results} results")
+        if logs is not None and self.rewrite_logs is not None:
+            reply = {**reply, "result": self.rewrite_logs(query, logs)}
+        return reply
+
+    def _refuse(self, call: dict, code: int, message: str) -> dict:
+        with self._lock:
+            self.refused[call["method"]] += 1
+        return {"jsonrpc": "2.0", "id": call.get("id"), "error": {"code": code, "message": message}}
+
+    def _handler(self):
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with proxy._lock:
+                    proxy.http_requests += 1
+                answer = [proxy._answer(c) for c in body] if isinstance(body, list) else proxy._answer(body)
+                data = json.dumps(answer).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):  # quiet: the tests read the counters
+                pass
+
+        return Handler

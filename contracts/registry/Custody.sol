@@ -282,7 +282,8 @@ abstract contract Custody is Participants, EIP712 {
 
         uint256 record = uint256(uint8(action)) | (warranty ? 1 << 8 : 0)
             | (StoneRecord.hasRecords(word) ? 1 << 9 : 0) | (StoneRecord.warranted(next) ? 1 << 10 : 0)
-            | (StoneRecord.rjc(next) ? 1 << 11 : 0) | (uint256(certificateId) << 16)
+            | (StoneRecord.rjc(next) ? 1 << 11 : 0) | (StoneRecord.warranted(word) ? 1 << 12 : 0)
+            | (StoneRecord.rjc(word) ? 1 << 13 : 0) | (uint256(certificateId) << 16)
             | (block.timestamp << 48) | (uint256(StoneRecord.lastRecordBlock(word)) << 88)
             | (uint256(fromAux.lastBlock()) << 120) | (uint256(toAux.lastBlock()) << 152);
         uint256 chains = (uint256(fromAux.chain()) << 128) | toAux.chain();

@@ -9,7 +9,7 @@ import io
 from pathlib import Path
 
 import pytest
-from cli_support import CAST, Cli, address
+from cli_support import Cli
 
 from diamondtrace import cli
 from diamondtrace.localnode import free_port
@@ -36,12 +36,7 @@ def local_chain(chain_dir):
 @pytest.fixture(scope="session")
 def deployed(local_chain, chain_dir) -> Cli:
     url, _, _ = local_chain
-    run = Cli(url, chain_dir / "deployment.json")
-    run("deploy", "--dev-account", 0)
-    for role, index, country, name, prefix in CAST.values():
-        extra = ["--prefix", prefix] if prefix else []
-        run("participant", "add", address(index), "--role", role, "--name", name, "--country", country, *extra, "--dev-account", 0)
-    return run
+    return Cli(url, chain_dir / "deployment.json").deploy_with_cast()
 
 
 @pytest.fixture

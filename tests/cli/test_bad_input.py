@@ -42,7 +42,11 @@ def refused(dt, *args, contains, where=None):
             "run.csv:4: column stone_id",
             "stone ID BW-1 repeated (first on line 2)",
         ),
-        ([["BW-1", "1.00", "Jwaneng", "BW", "2026-11-20", "NO-SUCH-KP"]], "run.csv:2: column kp_certificate", "KP certificate NO-SUCH-KP is not recorded"),
+        ([["BW-1", "1.00", "Jwaneng", "BW", "2026-11-20", "NO-SUCH-KP"]], "run.csv:2: column kp_certificate", "KP certificate NO-SUCH-KP of BW is not recorded"),
+        # A producer registers only its own country's stones, under its own prefix.
+        ([["BW-1", "1.00", "Jwaneng", "BW", "2026-11-20", ""], ["BW-2", "1.00", "Jwaneng", "CD", "2026-11-20", ""]], "run.csv:3: column country", "CD is not the producer's accredited country (BW)"),
+        ([["IN-1", "1.00", "Jwaneng", "BW", "2026-11-20", ""]], "run.csv:2: column stone_id", "does not start with the producer's prefix 'BW-'"),
+        ([["BWX-1", "1.00", "Jwaneng", "BW", "2026-11-20", ""]], "run.csv:2: column stone_id", "does not start with the producer's prefix 'BW-'"),
     ],
 )
 def test_a_bad_row_is_reported_by_line_and_column(dt, tmp_path, rows, where, message):
@@ -106,6 +110,12 @@ def test_kp_certificate_problems(dt, tmp_path):
     _certificate(dt, "KP-OTHER", exporter="trader_bw")
     other = [["BW-K4", "1.00", "Jwaneng", "BW", "2026-11-20", "KP-OTHER"]]
     refused(dt, "mint", write_csv(tmp_path / "other.csv", other, HEADER), "--dev-account", 1, contains="is for exporter")
+    # Issue 11, attack 2: registering junk into the exporter's custody to burn its certificate.
+    _certificate(dt, "KP-BURN", carats="5", exporter="trader_bw")
+    burn = [["BW-K5", "5.00", "Jwaneng", "BW", "2026-11-20", "KP-BURN"]]
+    refused(dt, "mint", write_csv(tmp_path / "burn.csv", burn, HEADER), "--to", address("trader_bw"), "--dev-account", 1,
+            contains="only its exporter registers stones under it", where="burn.csv:2: column kp_certificate")  # fmt: skip
+    assert dt("kp", "show", "KP-BURN", "--exporting", "BW", json=True).json["drawn_carat"] == "0.00"
 
 
 def test_refusals_before_sending(dt, tmp_path):
@@ -113,7 +123,8 @@ def test_refusals_before_sending(dt, tmp_path):
     refused(dt, "mint", path, contains="this command sends a transaction: sign with --keystore")
     refused(dt, "mint", path, "--dev-account", 2, contains=f"{address('trader')} is not an accredited producer")
     refused(dt, "mint", path, "--dev-account", 1, "--batch-size", 0, contains="--batch-size 0 must be between 1 and 600")
-    refused(dt, "mint", path, "--dev-account", 1, "--to", address(7), contains="NotAccredited")
+    refused(dt, "mint", path, "--dev-account", 1, "--to", address(7), contains=f"--to {address(7)} must be a participant accredited in BW")
+    refused(dt, "mint", path, "--dev-account", 1, "--to", address("manufacturer"), contains="must be a participant accredited in BW, the producer's country")
     refused(dt, "mint", tmp_path / "nope.csv", "--dev-account", 1, contains="cannot read")
     refused(dt, "transfer", "BW-NOPE", "--to", address("trader_bw"), "--dev-account", 1, contains="UnknownStone(tokenId=BW-NOPE)")
     refused(dt, "transfer", "has space", "--to", address("trader_bw"), "--dev-account", 1, contains="printable ASCII")
@@ -150,3 +161,29 @@ def test_a_deployment_record_from_another_chain(dt, tmp_path):
     before = dt.block()
     r = dt.__class__(dt.url, other)("verify", "BW-1", expect=2)
     assert "is for chain id 11155111, but the RPC endpoint is chain id 31337" in r.err and dt.block() == before
+
+
+def test_a_description_over_the_registrys_limit_is_reported_by_line(dt, tmp_path):
+    """The registry keeps at most 500 bytes of description: 300 characters of accented text are 600."""
+    header = "stone_id,carat,mine,country,production_date,description"
+    rows = [
+        ["BW-D1", "1.00", "Jwaneng", "BW", "2026-11-20", "short"],
+        ["BW-D2", "1.00", "Jwaneng", "BW", "2026-11-20", ""],
+        ["BW-D3", "1.00", "Jwaneng", "BW", "2026-11-20", "é" * 300],
+        ["BW-D4", "1.00", "Jwaneng", "BW", "2026-11-20", "x" * 501],
+    ]
+    r = refused(dt, "mint", write_csv(tmp_path / "run.csv", rows, header), "--dev-account", 1, contains="2 problems, nothing was sent")
+    assert "run.csv:4: column description: description is 600 bytes; at most 500" in r.err
+    assert "run.csv:5: column description: description is 501 bytes; at most 500" in r.err
+    fine = write_csv(tmp_path / "fine.csv", [rows[0], rows[1], rows[2][:5] + ["é" * 250]], header)
+    assert dt("mint", fine, "--dev-account", 1, json=True).json["described"] == 2
+    assert dt("verify", "BW-D3", json=True).json["description"] == "é" * 250
+
+
+def test_usage_errors_exit_2_and_name_the_option(dt):
+    r = dt("transfer", "BW-1", "--to", address("trader"), "--action", "theft", "--dev-account", 1, expect=2)
+    assert "argument --action: invalid choice: 'theft'" in r.err
+    r = dt("kp", "register", "--number", "X", expect=2)
+    assert "the following arguments are required" in r.err
+    r = dt("frobnicate", expect=2)
+    assert "invalid choice: 'frobnicate'" in r.err

@@ -64,9 +64,16 @@ STATIC = {
         st.just("0x" + "11" * 20), st.binary(min_size=32, max_size=32), st.binary(min_size=2, max_size=2),
         st.integers(0, 2**32 - 1), st.integers(0, 255), st.binary(min_size=32, max_size=32),
     ),
+    # register's BatchInput
+    "(address,bytes32,bytes2,uint24,bool,bytes32)": st.tuples(
+        st.just("0x" + "22" * 20), st.binary(min_size=32, max_size=32), st.binary(min_size=2, max_size=2),
+        st.integers(0, 2**24 - 1), st.booleans(), st.binary(min_size=32, max_size=32),
+    ),
 }
 ARRAY = st.sampled_from([8, 32, 64, 128, 256]).flatmap(lambda n: st.tuples(st.just(f"uint{n}[]"), st.lists(st.integers(0, 2**n - 1), max_size=12)))
-ARGUMENT = st.one_of(ARRAY, st.sampled_from(sorted(STATIC)).flatmap(lambda t: st.tuples(st.just(t), STATIC[t])))
+# A batch's descriptions: mostly empty, some long enough to span several words, any Unicode.
+STRINGS = st.tuples(st.just("string[]"), st.lists(st.one_of(st.just(""), st.text(max_size=80)), max_size=6))
+ARGUMENT = st.one_of(ARRAY, STRINGS, st.sampled_from(sorted(STATIC)).flatmap(lambda t: st.tuples(st.just(t), STATIC[t])))
 
 
 @settings(max_examples=300, deadline=None)
@@ -77,6 +84,20 @@ def test_the_direct_codec_encodes_and_decodes_as_eth_abi_does(arguments):
     assert encode_args(types, values) == encode(types, values)
     if all(t.endswith("[]") for t in types):
         assert decode_result(types, encode(types, values)) == tuple(tuple(v) for v in values) == tuple(decode(types, encode(types, values)))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    batch=STATIC["(address,bytes32,bytes2,uint24,bool,bytes32)"],
+    stones=st.lists(st.tuples(st.integers(0, 2**256 - 1), st.integers(0, 2**32 - 1), st.text(max_size=60)), min_size=1, max_size=8),
+    described=st.booleans(),
+)
+def test_a_registration_is_encoded_as_eth_abi_encodes_it(batch, stones, described):
+    """register(BatchInput, uint256[], uint32[], string[]) with or without descriptions: the
+    shape `mint` sends for every batch."""
+    types = ["(address,bytes32,bytes2,uint24,bool,bytes32)", "uint256[]", "uint32[]", "string[]"]
+    values = [batch, [t for t, _, _ in stones], [w for _, w, _ in stones], [d for _, _, d in stones] if described else []]
+    assert encode_args(types, values) == encode(types, values)
 
 
 def test_the_direct_codec_refuses_what_eth_abi_refuses():

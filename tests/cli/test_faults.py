@@ -53,6 +53,27 @@ def test_a_mint_killed_mid_way_and_run_again_registers_exactly_the_files_stones(
     _assert_exactly_the_files_stones(registry, rows, stones_before)
 
 
+def test_an_interrupted_mint_exits_130_and_a_rerun_completes_it(dt, tmp_path):
+    """Ctrl-C mid-run: exit 130, a message saying what to do, and the same command finishes the job."""
+    rows = run_rows("BW-INT", 2_400)
+    path = write_csv(tmp_path / "run.csv", rows)
+    registry = _registry(dt)
+    stones_before = registry.functions.totals().call()[0]
+    # Under a test runner SIGINT may be ignored, and an ignored signal is inherited: restore it.
+    process = dt.process("mint", path, "--batch-size", 20, "--dev-account", 1, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 60
+    while registry.functions.totals().call()[0] == stones_before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert "interrupted: whatever was mined is on chain; run the same command again to continue" in err
+    assert "Traceback" not in err and out == ""
+    rerun = dt("mint", path, "--batch-size", 20, "--dev-account", 1, json=True).json
+    assert rerun["already_registered"] + rerun["registered"] == len(rows) and rerun["already_registered"] > 0
+    _assert_exactly_the_files_stones(registry, rows, stones_before)
+
+
 def test_kills_at_random_points(dt, tmp_path):
     rows = run_rows("BW-RAND", 600)
     path = write_csv(tmp_path / "run.csv", rows)
@@ -150,14 +171,16 @@ def test_secrets_never_appear_in_output_or_written_files(dt, tmp_path):
     key = Account.decrypt(json.loads(keystore.read_text()), secret).hex()
     holder = created.json["address"]
     dt.rpc("anvil_setBalance", holder, hex(10**18))
-    dt("participant", "add", holder, "--role", "producer", "--name", "Keyed Producer", "--country", "BW", "--dev-account", 0)
+    dt("participant", "add", holder, "--role", "producer", "--name", "Keyed Producer", "--country", "BW", "--prefix", "BWK-", "--dev-account", 0)
     outputs = [created]
-    path = write_csv(tmp_path / "run.csv", run_rows("BW-SEC", 2))
+    path = write_csv(tmp_path / "run.csv", run_rows("BWK-SEC", 2))
     outputs.append(dt("mint", path, "--keystore", keystore, "--password-file", password, json=True))
     signed = tmp_path / "signed.json"
-    outputs.append(dt("transfer", "BW-SEC-00000", "--to", address("trader_bw"), "--sign-only", signed, "--keystore", keystore, "--password-file", password))
-    outputs.append(dt("transfer", "BW-SEC-00001", "--to", address(7), "--keystore", keystore, "--password-file", password, expect=2))
-    outputs.append(dt("--verbose", "verify", "BW-SEC-00000", json=True))
+    outputs.append(dt("transfer", "BWK-SEC-00000", "--to", address("trader_bw"), "--sign-only", signed, "--keystore", keystore, "--password-file", password))
+    outputs.append(dt("broadcast", signed, "--dev-account", 8))
+    outputs.append(dt("transfer", "BWK-SEC-00001", "--to", address(7), "--keystore", keystore, "--password-file", password, expect=2))
+    outputs.append(dt("participant", "show", holder, json=True))
+    outputs.append(dt("--verbose", "verify", "BWK-SEC-00000", json=True))
     written = signed.read_text() + dt.deployment.read_text()
     for text in [o.out + o.err for o in outputs] + [written]:
         assert secret not in text
@@ -176,7 +199,7 @@ def _own_chain(tmp_path):
     localnode.up(port, state)
     run = Cli(f"http://127.0.0.1:{port}", tmp_path / "deployment.json")
     run("deploy", "--dev-account", 0)
-    run("participant", "add", address("producer"), "--role", "producer", "--name", "Debswana", "--country", "BW", "--dev-account", 0)
+    run("participant", "add", address("producer"), "--role", "producer", "--name", "Debswana", "--country", "BW", "--prefix", "BW-", "--dev-account", 0)
     return run, port, state
 
 
