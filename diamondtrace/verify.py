@@ -138,6 +138,7 @@ def _assurance(
     intact: bool,
     history: list[proof.CustodyRecord],
     journey: list[proof.CustodyRecord],
+    registered_to: str | None,
 ) -> dict[str, dict[str, Any]]:
     """The three assurance schemes, from the stone's on-chain record and its (checked) `history`;
     `journey` adds, for a polished stone, its rough parent's records (its border crossings). Each
@@ -184,7 +185,7 @@ def _assurance(
     elif parent is not None:
         rjc = {"ok": False, "detail": "the manufacturer that cut it was not RJC-certified throughout its holding of the rough parent"}
     else:
-        rjc = {"ok": False, "detail": "the participant it was registered to was not RJC-certified when it was registered"}
+        rjc = {"ok": False, "detail": f"{registered_to}, the participant it was registered to, was not RJC-certified when it was registered"}
     if root_batch.origin == Origin.DECLARED:
         for verdict in (sow, rjc):
             verdict["detail"] += " (since its entry with a declared origin; before that, nothing is known)"
@@ -296,5 +297,7 @@ def provenance(registry: Contract, token: int, from_block: int, *, all_descripti
             "checked": f"registry {registry.address} on chain {w3.eth.chain_id}, against its state at block {w3.eth.block_number}",
             "parent_checked": parent_history is not None,
         },
-        "assurance": _assurance(stone, root_stone if root != token else None, root_batch, intact, history.records, every_record),
+        "assurance": _assurance(
+            stone, root_stone if root != token else None, root_batch, intact, history.records, every_record, history.registered_to
+        ),
     }

@@ -300,7 +300,10 @@ def test_split_grade_flag_and_verify(dt, tmp_path):
        "--colour", "E", "--clarity", "VVS2", "--cut", "Excellent", "--dev-account", 4)  # fmt: skip
     dt("transfer", "IN-POL-1", "--to", address("manufacturer"), "--action", "return", "--dev-account", 4)
     report = dt("verify", "IN-POL-1", json=True).json
+    journey = report["lineage"].pop("parent_custody")
     assert report["lineage"] == {"parent": "BW-RGH-1", "children": [], "root": "BW-RGH-1"}
+    # The rough parent's journey up to the cut: its export to the manufacturer under the certificate.
+    assert [(r["action"], r["kp_certificate"]) for r in journey] == [("export", "BW-KP-IN-1")]
     assert report["kind"] == "polished" and report["kp_certificate"]["number"] == "BW-KP-IN-1"
     assert report["origin"]["mine"] == "Jwaneng" and report["origin"]["how"] == "mine"
     assert report["grading"]["count"] == 1 and report["grading"]["reports"][0]["colour"] == "E"
