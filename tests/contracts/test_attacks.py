@@ -32,10 +32,12 @@ from helpers import (
 )
 
 from diamondtrace import proof
+from diamondtrace.chain import Chain, Sender
 from diamondtrace.contracts import registry_contract
 from diamondtrace.countries import COUNTRIES
 from diamondtrace.model import ROLES, ZERO32, Action, Flag, Kind, Status, text32, token_id
 from diamondtrace.verify import provenance
+from diamondtrace.wallet import dev_signer
 
 EIP7825_CAP = 16_777_216
 CALL_GAS_CAP = 30_000_000  # a common eth_call cap
@@ -213,8 +215,11 @@ def test_4_hundreds_of_reports_leave_the_stone_cheap_to_read(registry, cast, gra
     stone = polished_stone(registry, cast, to=cast.lab)
     registry.grade(stone, grading_report("GIA-0"), {"from": cast.lab})
     one = {name: _read_gas(registry, name, stone) for name in ("tokenURI", "stone")}
-    for i in range(1, 300):
-        registry.grade(stone, grading_report(f"GIA-{i}"), {"from": cast.lab})
+    # 299 more, sent back to back as the library sends (brownie waits on each and, this fast,
+    # sometimes loses track of one).
+    lab = Sender(Chain(web3, chain.id, "brownie"), dev_signer(list(accounts).index(cast.lab), chain.id))
+    view = registry_contract(web3, registry.address)
+    lab.send_all(view.functions.grade(stone, grading_report(f"GIA-{i}")) for i in range(1, 300))
     assert registry.stone(stone)["gradingCount"] == 300
     for name, gas in one.items():
         many = _read_gas(registry, name, stone)
