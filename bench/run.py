@@ -14,8 +14,8 @@ from pathlib import Path
 
 from bench import scenarios
 from diamondtrace import localnode
-from diamondtrace.admin import compiler_settings
 from diamondtrace.chain import EIP7825_TX_GAS_CAP, connect
+from diamondtrace.deployments import compiler_settings
 from diamondtrace.localnode import free_port
 
 HERE = Path(__file__).resolve().parent

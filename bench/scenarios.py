@@ -14,11 +14,13 @@ from pathlib import Path
 
 from web3.contract import Contract
 
-from diamondtrace import admin, mint
-from diamondtrace.chain import EIP7825_TX_GAS_CAP, Chain, Sender
-from diamondtrace.contracts import abi, registry_contract
+from diamondtrace import deployments, mint
+from diamondtrace.artifacts import abi
+from diamondtrace.chain import EIP7825_TX_GAS_CAP, Chain
 from diamondtrace.custody import Authorization, sign_authorization
+from diamondtrace.deployments import registry_contract
 from diamondtrace.model import ROLES, ZERO32, Action, day_number, text32, token_id
+from diamondtrace.sending import Sender
 from diamondtrace.wallet import dev_signer
 
 CAST = [  # dev account, role, country, stone-ID prefix
@@ -51,7 +53,7 @@ class Env:
 def setup(chain: Chain) -> Env:
     """A fresh registry with an accredited cast, and the baseline ERC-721."""
     owner = Sender(chain, dev_signer(0, chain.chain_id))
-    deployment = admin.deploy(chain, owner)
+    deployment = deployments.deploy(chain, owner)
     registry = registry_contract(chain.w3, deployment.registry)
     baseline_address, _ = owner.deploy("BaselineERC721")
     baseline = chain.w3.eth.contract(address=baseline_address, abi=abi("BaselineERC721"))

@@ -6,63 +6,14 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import yaml
 from eth_utils import keccak
 from web3 import Web3
 from web3.contract import Contract
 
-from .chain import Chain, Sender, Sent, rpc
-from .contracts import Deployment, artifact, certificates_contract, registry_contract
+from .deployments import certificates_contract
 from .errors import InputError
 from .model import ROLES, ZERO32, country, parse_centicarats, role_names, text32, text_of
-from .toolchain import PROJECT_ROOT
-
-
-def compiler_settings() -> dict[str, Any]:
-    """The exact compiler version and settings the artifacts were built with (for verification)."""
-    config = yaml.safe_load((PROJECT_ROOT / "brownie-config.yaml").read_text())["compiler"]
-    solc = config["solc"]
-    return {
-        "version": artifact("DiamondRegistry")["compiler"]["version"],
-        "optimizer": solc["optimizer"],
-        "viaIR": bool(solc.get("viaIR", False)),
-        "evmVersion": config["evm_version"],
-        "remappings": solc.get("remappings", []),
-    }
-
-
-def deploy(chain: Chain, sender: Sender) -> Deployment:
-    """Deploys the renderer and the registry (which deploys its KP and grading books), with the
-    sender as admin."""
-    renderer, renderer_tx = sender.deploy("DiamondRenderer")
-    registry, registry_tx = sender.deploy("DiamondRegistry", sender.address, renderer)
-    contract = registry_contract(chain.w3, registry)
-    return Deployment(
-        chain_id=chain.chain_id,
-        registry=registry,
-        renderer=renderer,
-        certificates=contract.functions.certificates().call(),
-        grading=contract.functions.grading().call(),
-        deployer=sender.address,
-        block=renderer_tx.block,
-        transactions={"DiamondRenderer": renderer_tx.hash, "DiamondRegistry": registry_tx.hash},
-        compiler=compiler_settings(),
-        deployed_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-    )
-
-
-def open_registry(chain: Chain, deployment_path: Path | None) -> tuple[Deployment, Contract]:
-    """The deployment record for this chain and the registry it names (checked to have code)."""
-    path = deployment_path or Deployment.default_path(chain.chain_id)
-    deployment = Deployment.load(path, chain.chain_id)
-    code = rpc(lambda: chain.w3.eth.get_code(Web3.to_checksum_address(deployment.registry)), chain.rpc_url)
-    if len(code) == 0:
-        raise InputError(
-            f"the deployment record {path} names {deployment.registry}, which has no code on chain {chain.chain_id}: "
-            "the chain was reset or the record is stale; run `diamondtrace deploy` again"
-        )
-    return deployment, registry_contract(chain.w3, deployment.registry)
-
+from .sending import Sender, Sent
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from eth_account import Account
 
-from .admin import open_registry
-from .chain import Chain, Sender
+from .chain import Chain
+from .deployments import open_registry
+from .sending import Sender
 from .wallet import DEV_CHAIN_IDS, Signer, dev_signer
 
 

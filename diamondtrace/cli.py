@@ -20,12 +20,14 @@ from typing import Any, Callable
 import requests
 from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError, Web3RPCError
 
-from . import __version__, admin, custody, localnode, mint, verify
-from .chain import DEFAULT_RPC_URL, Chain, Sender, Sent, connect, revert_message
-from .contracts import certificates_contract
+from . import __version__, admin, custody, deployments, localnode, mint, verify
+from .artifacts import revert_message
+from .chain import DEFAULT_RPC_URL, Chain, connect
 from .countries import COUNTRIES
+from .deployments import certificates_contract
 from .errors import EXIT_BAD_INPUT, EXIT_CHAIN, EXIT_RECORD_BROKEN, DiamondTraceError, InputError
 from .model import NAMED_ACTIONS, ROLES, ZERO32, Action, Flag, country, parse_date, parse_stone, stone_id, text32
+from .sending import Sender, Sent
 from .wallet import PASSWORD_ENV, Signer, create_keystore, dev_signer, load_keystore, read_password
 
 EPILOG = f"""
@@ -55,7 +57,7 @@ class Context:
         return self._chain
 
     def registry(self):
-        return admin.open_registry(self.chain, self.args.deployment)
+        return deployments.open_registry(self.chain, self.args.deployment)
 
     def signer(self, chain_id: int | None = None) -> Signer:
         args = self.args
@@ -139,7 +141,7 @@ def cmd_deploy(ctx: Context) -> int:
     sender = ctx.sender()
     path = ctx.args.deployment or admin.Deployment.default_path(ctx.chain.chain_id)
     print(f"deploying the registry to chain {ctx.chain.chain_id} from {sender.address} ...", file=sys.stderr)
-    deployment = admin.deploy(ctx.chain, sender)
+    deployment = deployments.deploy(ctx.chain, sender)
     deployment.save(path)
     ctx.result(
         {

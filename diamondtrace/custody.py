@@ -15,9 +15,9 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.contract import Contract
 
-from .chain import Sender, Sent
 from .errors import InputError
 from .model import MAX_DESCRIPTION, ZERO32, Action, Flag, parse_centicarats, stone_id, text32, text_of, token_id
+from .sending import Sender, Sent
 
 DOMAIN_NAME = "DiamondTrace Registry"
 DOMAIN_VERSION = "2"

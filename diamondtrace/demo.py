@@ -18,11 +18,12 @@ from pathlib import Path
 
 from eth_utils import keccak
 
-from . import admin, custody, localnode, mint
-from .chain import Sender, connect
-from .contracts import Deployment, registry_contract
+from . import admin, custody, deployments, localnode, mint
+from .chain import connect
+from .deployments import Deployment, registry_contract
 from .errors import DiamondTraceError
 from .model import ZERO32, Action, text32, token_id
+from .sending import Sender
 from .wallet import dev_signer
 
 STONES = 1_200
@@ -59,7 +60,7 @@ def journey(chain_port: int, state: Path, deployment_path: Path, workdir: Path) 
     owner = Sender(chain, dev_signer(0, chain.chain_id))
     consumer = dev_signer(CONSUMER, chain.chain_id).address
 
-    deployment = admin.deploy(chain, owner)
+    deployment = deployments.deploy(chain, owner)
     deployment.save(deployment_path)
     registry = registry_contract(chain.w3, deployment.registry)
     say(f"• Deployed a new registry for this run at {deployment.registry} (record {deployment_path}).")

@@ -22,6 +22,10 @@ class InputError(DiamondTraceError):
     """Bad input or a refusal: nothing was sent."""
 
 
+class NotFound(InputError):
+    """What was asked for (a stone, a certificate) is not on this registry."""
+
+
 class SetupError(DiamondTraceError):
     """A missing prerequisite; the message says what to run."""
 

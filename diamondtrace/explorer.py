@@ -26,10 +26,11 @@ from web3.contract import Contract
 from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound, Web3RPCError
 from web3.logs import DISCARD
 
-from . import admin, proof, verify
-from .chain import Chain, connect, revert_message
-from .contracts import Deployment, certificates_contract, grading_contract
+from . import admin, deployments, proof, verify
+from .artifacts import revert_message
+from .chain import Chain, connect
 from .countries import COUNTRIES
+from .deployments import Deployment, certificates_contract, grading_contract
 from .errors import ChainError, DiamondTraceError, InputError
 from .model import Action, Origin, format_carat, parse_stone, role_names, stone_id, text32, text_of
 from .verify import ZERO_ADDRESS, BlockTimes
@@ -533,7 +534,7 @@ class Explorer:
 
     def _ctx(self) -> Ctx:
         chain = connect(self.rpc_url)
-        deployment, registry = admin.open_registry(chain, self.deployment_path)
+        deployment, registry = deployments.open_registry(chain, self.deployment_path)
         return Ctx(chain, deployment, registry, {}, BlockTimes(chain.w3))
 
     def handle(self, raw_path: str) -> tuple[int, str, str, dict[str, str]]:

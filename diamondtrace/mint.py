@@ -10,13 +10,11 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
-import fcntl
 import gc
 import io
 import logging
 import math
 import re
-import tempfile
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -26,9 +24,10 @@ from typing import Any, Callable, Iterator, Sequence
 
 from web3.contract import Contract
 
-from .chain import EIP7825_TX_GAS_CAP, Call, Sender, Sent, batch_request, decoded, eth_call, rpc, view
-from .contracts import certificates_contract
+from .abi import Call
+from .chain import EIP7825_TX_GAS_CAP, batch_request, decoded, eth_call, rpc, view
 from .countries import COUNTRIES
+from .deployments import certificates_contract
 from .errors import ChainError, InputError
 from .model import (
     MAX_CENTICARATS,
@@ -44,6 +43,7 @@ from .model import (
     text_of,
     token_id,
 )
+from .sending import Sender, Sent, _nonce_requests, _unmined, account_lock, wait_for_pending
 
 log = logging.getLogger("diamondtrace")
 
@@ -683,51 +683,6 @@ def collector_paused() -> Iterator[None]:
         if enabled:
             gc.enable()
         gc.unfreeze()
-
-
-@contextlib.contextmanager
-def account_lock(sender: Sender) -> Iterator[None]:
-    """An exclusive lock, across processes on this machine, on sending from the sender's account."""
-    folder = Path(tempfile.gettempdir()) / "diamondtrace-locks"
-    folder.mkdir(exist_ok=True)
-    path = folder / f"{sender.chain.chain_id}-{sender.address}.lock"
-    with open(path, "a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            log.warning("another run is sending from %s; waiting for it to finish", sender.address)
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _nonce_requests(address: str) -> list[tuple[str, list]]:
-    return [("eth_getTransactionCount", [address, "pending"]), ("eth_getTransactionCount", [address, "latest"])]
-
-
-def _unmined(pending: str, latest: str) -> int:
-    return int(pending, 16) - int(latest, 16)
-
-
-def wait_for_pending(sender: Sender, timeout: float = 120) -> int:
-    """Waits until transactions this account sent earlier (say, by an interrupted run) are mined,
-    so that the check against the chain sees them. Returns how many there were."""
-    def unmined() -> int:
-        return _unmined(*rpc(lambda: batch_request(sender.w3, _nonce_requests(sender.address))))
-
-    waiting = left = unmined()
-    deadline = time.monotonic() + timeout
-    while left > 0:
-        if time.monotonic() > deadline:
-            raise ChainError(
-                f"{sender.address} still has {left} unmined transactions from an earlier run after {timeout:.0f} s; "
-                "nothing was sent: wait for them to be mined, then run again"
-            )
-        time.sleep(0.5)
-        left = unmined()
-    return max(waiting, 0)
 
 
 @dataclass

@@ -16,9 +16,8 @@ from pathlib import Path
 import solcx
 from web3 import Web3
 
-from .admin import compiler_settings
 from .chain import Chain, rpc
-from .contracts import Deployment
+from .deployments import Deployment, compiler_settings
 from .errors import ChainError, SetupError
 from .toolchain import PROJECT_ROOT, pinned_solc_version
 

@@ -18,8 +18,9 @@ from web3.contract import Contract
 from web3.exceptions import Web3RPCError
 
 from . import proof
-from .chain import Call, read
-from .contracts import certificates_contract, grading_contract
+from .abi import Call
+from .chain import read
+from .deployments import certificates_contract, grading_contract
 from .model import ZERO32, Action, Flag, Kind, Origin, Status, date_of_day, format_carat, stone_id, text_of
 
 LOG_CHUNK = 50_000

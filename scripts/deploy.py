@@ -2,13 +2,13 @@
 
 from pathlib import Path
 
-from diamondtrace import admin, brownie_bridge
-from diamondtrace.contracts import Deployment
+from diamondtrace import brownie_bridge, deployments
+from diamondtrace.deployments import Deployment
 
 
 def main(account="0", deployment=None):
     chain = brownie_bridge.chain()
-    record = admin.deploy(chain, brownie_bridge.sender(account))
+    record = deployments.deploy(chain, brownie_bridge.sender(account))
     path = Path(deployment) if deployment else Deployment.default_path(chain.chain_id)
     record.save(path)
     print(f"registry {record.registry} deployed; record {path}")

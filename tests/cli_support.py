@@ -22,9 +22,10 @@ from typing import Callable, Iterator
 import requests
 
 from diamondtrace import cli
-from diamondtrace.chain import Sender, connect
-from diamondtrace.contracts import registry_contract
+from diamondtrace.chain import connect
+from diamondtrace.deployments import registry_contract
 from diamondtrace.localnode import free_port
+from diamondtrace.sending import Sender
 from diamondtrace.toolchain import anvil_executable
 from diamondtrace.wallet import dev_account, dev_signer
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from brownie import chain, web3
 
 from diamondtrace import proof
-from diamondtrace.contracts import registry_contract
 from diamondtrace.custody import Authorization, sign_authorization
+from diamondtrace.deployments import registry_contract
 from diamondtrace.model import ZERO32, Action, day_number, text32, token_id
 from diamondtrace.verify import anchor_of, check_history
 

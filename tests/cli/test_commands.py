@@ -6,7 +6,7 @@ from cli_support import ADMIN, CONSUMER, RELAYER, address, run_rows, write_csv
 from eth_utils import keccak
 
 from diamondtrace import admin
-from diamondtrace.contracts import artifact
+from diamondtrace.artifacts import artifact
 from diamondtrace.model import token_id
 
 

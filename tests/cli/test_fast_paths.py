@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from diamondtrace import mint
-from diamondtrace.chain import decode_result, encode_args
+from diamondtrace.abi import decode_result, encode_args
 
 HEADER = "stone_id,carat,mine,country,production_date"
 TODAY = dt.date(2026, 11, 25)

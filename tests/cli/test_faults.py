@@ -12,7 +12,7 @@ import pytest
 from cli_support import DIAMONDTRACE, address, run_rows, write_csv
 from web3 import Web3
 
-from diamondtrace.contracts import registry_contract
+from diamondtrace.deployments import registry_contract
 from diamondtrace.localnode import free_port
 from diamondtrace.model import token_id
 from diamondtrace.toolchain import anvil_executable

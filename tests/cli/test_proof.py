@@ -16,8 +16,9 @@ import pytest
 from cli_support import ADMIN, CONSUMER, Cli, RpcProxy, address, own_anvil, run_rows, write_csv
 
 from diamondtrace import proof
-from diamondtrace.chain import Sender, connect
+from diamondtrace.chain import connect
 from diamondtrace.model import ZERO32, Action, token_id
+from diamondtrace.sending import Sender
 from diamondtrace.wallet import dev_signer
 
 # Empty blocks between a stone's records on the old chain: a provider's 1,000-block window sees

@@ -32,10 +32,11 @@ from helpers import (
 )
 
 from diamondtrace import proof
-from diamondtrace.chain import Chain, Sender
-from diamondtrace.contracts import registry_contract
+from diamondtrace.chain import Chain
 from diamondtrace.countries import COUNTRIES
+from diamondtrace.deployments import registry_contract
 from diamondtrace.model import ROLES, ZERO32, Action, Flag, Kind, Status, text32, token_id
+from diamondtrace.sending import Sender
 from diamondtrace.verify import provenance
 from diamondtrace.wallet import dev_signer
 

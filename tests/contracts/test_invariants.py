@@ -38,9 +38,10 @@ from hypothesis import Phase, example, given, settings
 from hypothesis import strategies as st
 
 from diamondtrace import proof
-from diamondtrace.chain import Call, read
-from diamondtrace.contracts import certificates_contract, grading_contract, registry_contract
+from diamondtrace.abi import Call
+from diamondtrace.chain import read
 from diamondtrace.custody import Authorization, sign_authorization
+from diamondtrace.deployments import certificates_contract, grading_contract, registry_contract
 from diamondtrace.model import ROLES, ZERO32, Action, Flag, Kind, Origin, Status, text32, token_id
 
 FUZZ = os.environ.get("DIAMONDTRACE_FUZZ") == "1"

@@ -1,0 +1,134 @@
+"""Deploying the registry, and the deployment records (one per chain id) that locate it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from web3 import Web3
+from web3.contract import Contract
+
+from .artifacts import abi, artifact
+from .chain import Chain, rpc
+from .errors import InputError
+from .sending import Sender
+from .toolchain import PROJECT_ROOT
+
+DEPLOYMENTS_DIR = PROJECT_ROOT / "deployments"
+
+
+@dataclass
+class Deployment:
+    """What `deploy` writes to deployments/<chainId>.json: enough to find and verify the registry."""
+
+    chain_id: int
+    registry: str
+    renderer: str
+    certificates: str
+    grading: str
+    deployer: str
+    block: int
+    transactions: dict[str, str]
+    compiler: dict[str, Any]
+    deployed_at: str
+
+    @staticmethod
+    def default_path(chain_id: int) -> Path:
+        return DEPLOYMENTS_DIR / f"{chain_id}.json"
+
+    @classmethod
+    def load(cls, path: Path, chain_id: int) -> "Deployment":
+        try:
+            data = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise InputError(f"no deployment record at {path}: run `diamondtrace deploy` first, or pass --deployment") from None
+        except (OSError, json.JSONDecodeError) as exc:
+            raise InputError(f"the deployment record {path} is unreadable: {exc}") from None
+        try:
+            deployment = cls(**data)
+        except TypeError as exc:
+            raise InputError(f"the deployment record {path} is malformed: {exc}") from None
+        if deployment.chain_id != chain_id:
+            raise InputError(
+                f"the deployment record {path} is for chain id {deployment.chain_id}, "
+                f"but the RPC endpoint is chain id {chain_id}; pass the right --deployment or --rpc-url"
+            )
+        return deployment
+
+    def save(self, path: Path) -> None:
+        """Writes atomically: a crash leaves the old record or the new one, never half of one."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        with os.fdopen(fd, "w") as fp:
+            json.dump(asdict(self), fp, indent=2)
+            fp.write("\n")
+        os.replace(tmp, path)
+
+
+def registry_contract(w3: Web3, address: str) -> Contract:
+    """The registry, its structs decoded as named tuples."""
+    return w3.eth.contract(address=Web3.to_checksum_address(address), abi=abi("DiamondRegistry"), decode_tuples=True)
+
+
+def certificates_contract(registry: Contract) -> Contract:
+    """The registry's book of KP certificates."""
+    address = registry.functions.certificates().call()
+    return registry.w3.eth.contract(address=address, abi=abi("KimberleyCertificates"), decode_tuples=True)
+
+
+def grading_contract(registry: Contract) -> Contract:
+    """The registry's book of grading reports."""
+    address = registry.functions.grading().call()
+    return registry.w3.eth.contract(address=address, abi=abi("GradingBook"), decode_tuples=True)
+
+
+def compiler_settings() -> dict[str, Any]:
+    """The exact compiler version and settings the artifacts were built with (for verification)."""
+    config = yaml.safe_load((PROJECT_ROOT / "brownie-config.yaml").read_text())["compiler"]
+    solc = config["solc"]
+    return {
+        "version": artifact("DiamondRegistry")["compiler"]["version"],
+        "optimizer": solc["optimizer"],
+        "viaIR": bool(solc.get("viaIR", False)),
+        "evmVersion": config["evm_version"],
+        "remappings": solc.get("remappings", []),
+    }
+
+
+def deploy(chain: Chain, sender: Sender) -> Deployment:
+    """Deploys the renderer and the registry (which deploys its KP and grading books), with the
+    sender as admin."""
+    renderer, renderer_tx = sender.deploy("DiamondRenderer")
+    registry, registry_tx = sender.deploy("DiamondRegistry", sender.address, renderer)
+    contract = registry_contract(chain.w3, registry)
+    return Deployment(
+        chain_id=chain.chain_id,
+        registry=registry,
+        renderer=renderer,
+        certificates=contract.functions.certificates().call(),
+        grading=contract.functions.grading().call(),
+        deployer=sender.address,
+        block=renderer_tx.block,
+        transactions={"DiamondRenderer": renderer_tx.hash, "DiamondRegistry": registry_tx.hash},
+        compiler=compiler_settings(),
+        deployed_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    )
+
+
+def open_registry(chain: Chain, deployment_path: Path | None) -> tuple[Deployment, Contract]:
+    """The deployment record for this chain and the registry it names (checked to have code)."""
+    path = deployment_path or Deployment.default_path(chain.chain_id)
+    deployment = Deployment.load(path, chain.chain_id)
+    code = rpc(lambda: chain.w3.eth.get_code(Web3.to_checksum_address(deployment.registry)), chain.rpc_url)
+    if len(code) == 0:
+        raise InputError(
+            f"the deployment record {path} names {deployment.registry}, which has no code on chain {chain.chain_id}: "
+            "the chain was reset or the record is stale; run `diamondtrace deploy` again"
+        )
+    return deployment, registry_contract(chain.w3, deployment.registry)

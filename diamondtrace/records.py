@@ -1,0 +1,364 @@
+"""The registry's records as Python values: every contract struct decoded once, by name.
+
+`Registry` reads the registry and its two books and returns dataclasses (`Stone`, `Batch`,
+`Participant`, `Certificate`, `GradingReport`, `Totals`); nothing else in the package decodes a
+contract tuple. A record that does not exist raises `NotFound`; a chain that fails raises
+`ChainError`: never the one for the other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import requests
+from web3 import Web3
+from web3.contract import Contract
+from web3.exceptions import ContractCustomError, ContractLogicError, Web3RPCError
+
+from .abi import Call
+from .artifacts import abi, revert_name
+from .chain import read, rpc
+from .errors import ChainError, InputError, NotFound
+from .model import ZERO32, Flag, Kind, Origin, Status, date_of_day, format_carat, role_names, stone_id, text_of
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+# Reverts that mean "there is no such record" rather than a refusal.
+_MISSING = {"UnknownStone", "UnknownCertificate", "InvalidStoneId"}
+
+
+def iso_time(timestamp: int) -> str:
+    return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def iso_date(timestamp: int) -> str | None:
+    return iso_time(timestamp)[:10] if timestamp else None
+
+
+def hex32(value: bytes) -> str | None:
+    return None if bytes(value) == ZERO32 else "0x" + bytes(value).hex()
+
+
+def country_of(code: bytes) -> str | None:
+    return bytes(code).decode("ascii") if any(code) else None
+
+
+def address_or_none(value: str) -> str | None:
+    return None if int(value, 16) == 0 else value
+
+
+@dataclass(frozen=True)
+class Stone:
+    """`IDiamondRegistry.Stone`: everything the registry keeps about one stone."""
+
+    token_id: int
+    stone_id: str
+    holder: str
+    centicarats: int
+    kind: Kind
+    origin: Origin
+    status: Status
+    flag: Flag
+    batch: int
+    jurisdiction: str | None
+    warranted: bool
+    rjc_certified: bool
+    has_records: bool
+    last_record_block: int
+    certificate: int
+    parent: int
+    lab_grown: bool
+    grading_count: int
+
+    @classmethod
+    def decode(cls, s: Any) -> "Stone":
+        return cls(
+            s.tokenId, s.stoneId, s.holder, s.centicarats, Kind(s.kind), Origin(s.origin), Status(s.status), Flag(s.flag),
+            s.batch, country_of(s.jurisdiction), s.warranted, s.rjcCertified, s.hasRecords, s.lastRecordBlock,
+            s.certificate, s.parent, s.labGrown, s.gradingCount,
+        )  # fmt: skip
+
+    @property
+    def carat(self) -> str:
+        return format_carat(self.centicarats)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """`IDiamondRegistry.Batch`: a registration, a split or a declared-origin entry."""
+
+    id: int
+    registrant: str
+    registered_block: int
+    production_day: int
+    country: str | None
+    origin: Origin
+    lab_grown: bool
+    mine: str
+    certificate: int
+    parent: int
+
+    @classmethod
+    def decode(cls, batch_id: int, b: Any) -> "Batch":
+        return cls(
+            batch_id, b.registrant, b.registeredBlock, b.productionDay, country_of(b.country), Origin(b.origin), b.labGrown,
+            text_of(b.mine), b.certificate, b.parent,
+        )  # fmt: skip
+
+    @property
+    def production_date(self) -> dt.date | None:
+        return date_of_day(self.production_day) if self.origin == Origin.MINE else None
+
+
+@dataclass(frozen=True)
+class RjcCertification:
+    certificate: str | None
+    expires_at: int
+    since_block: int
+    current: bool
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "certificate": self.certificate,
+            "expires": iso_date(self.expires_at),
+            "since_block": self.since_block or None,
+            "current": self.current,
+        }
+
+
+@dataclass(frozen=True)
+class Participant:
+    """`IDiamondRegistry.Participant`, with the address it describes."""
+
+    address: str
+    roles: list[str]
+    country: str | None
+    name: str | None
+    prefix: str | None
+    successor: str | None
+    nonce: int
+    rjc: RjcCertification
+
+    @classmethod
+    def decode(cls, address: str, p: Any) -> "Participant":
+        rjc = RjcCertification(text_of(p.rjc.certificate) or None, p.rjc.expiresAt, p.rjc.sinceBlock, bool(p.rjc.current))
+        return cls(
+            address, role_names(p.roles), country_of(p.country), p.name or None, text_of(p.prefix) or None,
+            address_or_none(p.successor), p.nonce, rjc,
+        )  # fmt: skip
+
+    @property
+    def accredited(self) -> bool:
+        return bool(self.roles)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "name": self.name,
+            "country": self.country,
+            "roles": self.roles,
+            "accredited": self.accredited,
+            "prefix": self.prefix,
+            "successor": self.successor,
+            "nonce": self.nonce,
+            "rjc": self.rjc.as_json(),
+        }
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """`IKimberleyCertificates.Certificate`, with its id."""
+
+    id: int
+    number: str
+    exporting: str
+    importing: str
+    exporter: str
+    importer: str
+    issued_at: int
+    expires_at: int
+    centicarats: int
+    value_usd: int
+    parcels: int
+    document: bytes
+    authority: str
+    recorded_at: int
+    drawn: int
+
+    @classmethod
+    def decode(cls, certificate_id: int, c: Any) -> "Certificate":
+        d = c.declared
+        return cls(
+            certificate_id, text_of(d.number), country_of(d.exporting) or "", country_of(d.importing) or "", d.exporter,
+            d.importer, d.issuedAt, d.expiresAt, d.centicarats, d.valueUsd, d.parcels, bytes(d.document), c.authority,
+            c.recordedAt, c.drawnCenticarats,
+        )  # fmt: skip
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "number": self.number,
+            "exporting_country": self.exporting,
+            "importing_country": self.importing,
+            "exporter": self.exporter,
+            "importer": self.importer,
+            "issued": iso_date(self.issued_at),
+            "expires": iso_date(self.expires_at),
+            "declared_carat": format_carat(self.centicarats),
+            "drawn_carat": format_carat(self.drawn),
+            "value_usd": self.value_usd,
+            "parcels": self.parcels,
+            "document": hex32(self.document),
+            "authority": self.authority,
+        }
+
+
+@dataclass(frozen=True)
+class GradingReport:
+    """`IGradingBook.GradingReport`."""
+
+    lab: str
+    report_number: str
+    centicarats: int
+    colour: str
+    clarity: str
+    cut: str
+    lab_grown: bool
+    document: bytes
+    issued_at: int
+
+    @classmethod
+    def decode(cls, r: Any) -> "GradingReport":
+        g = r.report
+        return cls(
+            r.lab, text_of(g.reportNumber), g.centicarats, text_of(g.colour), text_of(g.clarity), text_of(g.cut), bool(g.labGrown),
+            bytes(g.document), r.issuedAt,
+        )  # fmt: skip
+
+    def as_json(self, current: bool) -> dict[str, Any]:
+        return {
+            "lab": self.lab,
+            "report_number": self.report_number,
+            "carat": format_carat(self.centicarats),
+            "colour": self.colour,
+            "clarity": self.clarity,
+            "cut": self.cut,
+            "lab_grown": self.lab_grown,
+            "document": hex32(self.document),
+            "issued_at": iso_time(self.issued_at),
+            "current": current,
+        }
+
+
+@dataclass(frozen=True)
+class Totals:
+    stones: int
+    centicarats: int
+    participants: int
+    batches: int
+    certificates: int
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where a stone's custody history is anchored on chain: its holder's 128-bit chain and the
+    block of the latest record absorbed into it (or, for a split stone, the splitting
+    manufacturer's at the split)."""
+
+    holder: str
+    has_records: bool
+    last_record_block: int
+    chain: int
+    chain_block: int
+
+
+class Registry:
+    """The registry and its books, read into the dataclasses above."""
+
+    def __init__(self, contract: Contract) -> None:
+        self.contract = contract
+        self.w3: Web3 = contract.w3
+        self.address: str = contract.address
+        self._books: dict[str, Contract] = {}
+
+    def book(self, name: str) -> Contract:
+        """`certificates` (the KP book) or `grading` (the grading book)."""
+        if name not in self._books:
+            address = self._call(getattr(self.contract.functions, name)())
+            artifact = {"certificates": "KimberleyCertificates", "grading": "GradingBook"}[name]
+            self._books[name] = self.w3.eth.contract(address=address, abi=abi(artifact), decode_tuples=True)
+        return self._books[name]
+
+    def _call(self, fn: Any, missing: str = "") -> Any:
+        """One view call: a missing record is `NotFound`, a failing chain `ChainError`."""
+        try:
+            return rpc(fn.call, "the chain")
+        except (ContractCustomError, ContractLogicError) as exc:
+            if revert_name(exc) in _MISSING:
+                raise NotFound(missing or str(exc)) from None
+            raise InputError(f"the registry refused: {exc}") from None
+        except (requests.exceptions.RequestException, Web3RPCError) as exc:
+            raise ChainError(f"the chain failed to answer: {type(exc).__name__}") from None
+
+    def stone(self, token: int) -> Stone:
+        return Stone.decode(self._call(self.contract.functions.stone(token), f"no stone {stone_id(token)} on this registry"))
+
+    def stones(self, *tokens: int) -> list[Stone]:
+        """Several stones in one JSON-RPC batch."""
+        return [Stone.decode(s) for s in self._read([Call(self.contract, "stone", t) for t in tokens])]
+
+    def exists(self, token: int) -> bool:
+        found, _, _ = self._call(self.contract.functions.registrations([token]))
+        return bool(found)
+
+    def batch(self, batch_id: int) -> Batch:
+        return Batch.decode(batch_id, self._call(self.contract.functions.batch(batch_id)))
+
+    def participant(self, address: str) -> Participant:
+        return Participant.decode(address, self._call(self.contract.functions.participant(address)))
+
+    def certificate(self, certificate_id: int) -> Certificate:
+        book = self.book("certificates")
+        return Certificate.decode(certificate_id, self._call(book.functions.certificate(certificate_id), f"no KP certificate {certificate_id}"))
+
+    def certificate_id(self, exporting: bytes, number: bytes) -> int | None:
+        return self._call(self.book("certificates").functions.certificateId(exporting, number)) or None
+
+    def grading_reports(self, token: int, offset: int, limit: int) -> list[GradingReport]:
+        return [GradingReport.decode(r) for r in self._call(self.book("grading").functions.gradingReports(token, offset, limit))]
+
+    def totals(self) -> Totals:
+        t = self._call(self.contract.functions.totals())
+        return Totals(t.stones, t.centicarats, t.participants, t.batches, self._call(self.book("certificates").functions.certificateCount()))
+
+    def anchor(self, stone: Stone) -> Anchor:
+        """The on-chain anchor of `stone`'s custody history (see `proof`)."""
+        _, has_records, last_block, chain, chain_block = self._call(self.contract.functions.custodyAnchor(stone.token_id))
+        if stone.status == Status.SPLIT:
+            chain, chain_block = self._call(self.contract.functions.splitAnchor(stone.token_id))
+        return Anchor(stone.holder, has_records, last_block, chain, chain_block)
+
+    def lineage(self, token: int) -> tuple[int, list[int]]:
+        """The stone `token` descends from (itself if a root) and the stones cut from it, in one batch."""
+        root, children = self._read([Call(self.contract, "rootOf", token), Call(self.contract, "childrenOf", token)])
+        return root, list(children)
+
+    def token_uri(self, token: int) -> str:
+        return self._call(self.contract.functions.tokenURI(token))
+
+    def _read(self, calls: list[Call]) -> list[Any]:
+        try:
+            return rpc(lambda: read(calls), "the chain")
+        except ContractCustomError as exc:
+            if revert_name(exc) in _MISSING:
+                raise NotFound(str(exc)) from None
+            raise
+
+
+def lookup(fn: Callable[[], Any]) -> Any | None:
+    """`fn()`, or None if what it reads does not exist."""
+    try:
+        return fn()
+    except NotFound:
+        return None
