@@ -24,9 +24,9 @@ from . import __version__, admin, custody, deployments, localnode, mint, verify
 from .artifacts import revert_message
 from .chain import DEFAULT_RPC_URL, Chain, connect
 from .countries import COUNTRIES
-from .deployments import certificates_contract
 from .errors import EXIT_BAD_INPUT, EXIT_CHAIN, EXIT_RECORD_BROKEN, DiamondTraceError, InputError
 from .model import NAMED_ACTIONS, ROLES, ZERO32, Action, Flag, country, parse_date, parse_stone, stone_id, text32
+from .records import Registry
 from .sending import Sender, Sent
 from .wallet import PASSWORD_ENV, Signer, create_keystore, dev_signer, load_keystore, read_password
 
@@ -224,7 +224,7 @@ def cmd_kp(ctx: Context) -> int:
             raise
         # "KP-0001" reads as North Korea's: say where the country came from.
         raise InputError(f"{exc} (the country was read from the number's first letters; give --exporting CC)") from None
-    data = verify.certificate_view(certificates_contract(registry), certificate)
+    data = Registry(registry).certificate(certificate).as_json()
     ctx.result(data, "\n".join(f"{k}: {v}" for k, v in data.items()))
     return 0
 
@@ -316,8 +316,9 @@ def cmd_transfer(ctx: Context) -> int:
             deployment, registry = ctx.registry()
             chain_id, registry_address = ctx.chain.chain_id, deployment.registry
             signer_address = ctx.signer(chain_id).address
-            nonce = args.nonce if args.nonce is not None else registry.functions.nonces(signer_address).call()
-            last = args.last_record_block if args.last_record_block is not None else registry.functions.stone(token).call().lastRecordBlock
+            reader = Registry(registry)
+            nonce = args.nonce if args.nonce is not None else reader.participant(signer_address).nonce
+            last = args.last_record_block if args.last_record_block is not None else reader.stone(token).last_record_block
         signer = ctx.signer(chain_id)
         auth = custody.Authorization(
             token, signer.address, to, int(action), document, certificate, args.warranty, nonce, last, _authorization_deadline(args)
@@ -446,64 +447,12 @@ def cmd_flag(ctx: Context) -> int:
     return 0
 
 
-def render_provenance(p: dict[str, Any]) -> str:
-    """`verify`'s human-readable report."""
-    o = p["origin"]
-    lines = [
-        f"Stone {p['stone_id']} (token {p['token_id']})",
-        f"  {p['carat']} ct {p['kind']}, status {p['status']}"
-        + (", LABORATORY-GROWN" if p["lab_grown"] else "")
-        + (f", FLAGGED {p['flags']['flag'].upper()}" if p["flags"]["flagged"] else ""),
-        f"  holder      {p['holder']}" + (f" (lies in {p['jurisdiction']})" if p["jurisdiction"] else ""),
-    ]
-    if o["traced_from_mine"]:
-        lines.append(f"  origin      {o['mine']} mine, {o['country']}; produced {o['production_date']} by {o['producer']}")
-    else:
-        lines.append(f"  origin      ORIGIN DECLARED, NOT TRACED FROM THE MINE: {o['mine']}, {o['country'] or 'country unknown'} (entered by {o['registrant']})")
-    lines.append(f"  registered  {o['registered_at']} in batch {o['batch']} (block {o['registered_block']}), to {o['registered_to']}")
-    if p["description"]:
-        lines.append(f"  description {p['description']}  (the registrant's)")
-    for d in p.get("descriptions", []):
-        lines.append(f"  described   by {d['by']} in block {d['block']}: {d['description']}")
-    kp = p["kp_certificate"]
-    lines.append(
-        f"  KP          {kp['number']}: {kp['exporting_country']} -> {kp['importing_country']}, "
-        f"{kp['drawn_carat']} of {kp['declared_carat']} ct drawn, expires {kp['expires']}"
-        if kp
-        else "  KP          no certificate"
-    )
-    lineage = p["lineage"]
-    lines.append(f"  lineage     root {lineage['root']}; parent {lineage['parent'] or '-'}; children {', '.join(lineage['children']) or '-'}")
-    lines.append(f"  custody     {len(p['custody'])} record{'s' if len(p['custody']) != 1 else ''}")
-    for r in p["custody"]:
-        lines.append(
-            f"    {r['seq']:>3}. {r['time']}  {r['action']:<13} {r['from']} -> {r['to']}  block {r['block']} tx {r['transaction']}"
-            + (f"  doc {r['document']}" if r["document"] else "")
-            + ("  SoW" if r["warranty"] else "")
-            + (f"  KP {r['kp_certificate']}" if r["kp_certificate"] else "")
-        )
-    grading = p["grading"]
-    lines.append(f"  grading     {grading['count']} report{'s' if grading['count'] != 1 else ''}")
-    for g in grading["reports"]:
-        lines.append(
-            f"    {'current   ' if g['current'] else 'superseded'} {g['report_number']} by {g['lab']}: {g['carat']} ct "
-            f"{g['colour']} / {g['clarity']} / {g['cut']}" + (", laboratory-grown" if g["lab_grown"] else ", natural")
-        )
-    verdict = p["integrity"]
-    lines.append(f"  integrity   {'OK' if verdict['ok'] else 'BROKEN'}: {verdict['reason']}")
-    lines.append(f"              checked {verdict['checked']}")
-    for key, label in [("kimberley_process", "Kimberley Process"), ("system_of_warranties", "System of Warranties"), ("rjc", "RJC")]:
-        a = p["assurance"][key]
-        lines.append(f"  {label:<21} {'yes' if a['ok'] else 'NO'}: {a['detail']}")
-    return "\n".join(lines)
-
-
 def cmd_verify(ctx: Context) -> int:
     token = _stone(ctx)
     deployment, registry = ctx.registry()
-    report = verify.provenance(registry, token, deployment.block, all_descriptions=ctx.args.all_descriptions)
-    ctx.result(report, render_provenance(report))
-    return 0 if report["integrity"]["ok"] and not report["flags"]["flagged"] else EXIT_RECORD_BROKEN
+    p = verify.provenance(Registry(registry), token, deployment.block, all_descriptions=ctx.args.all_descriptions)
+    ctx.result(p.as_json(), verify.report(p))
+    return 0 if p.intact and p.stone.flag == Flag.NONE else EXIT_RECORD_BROKEN
 
 
 def cmd_explorer(ctx: Context) -> int:

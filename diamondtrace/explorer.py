@@ -33,7 +33,8 @@ from .countries import COUNTRIES
 from .deployments import Deployment, certificates_contract, grading_contract
 from .errors import ChainError, DiamondTraceError, InputError
 from .model import Action, Origin, format_carat, parse_stone, role_names, stone_id, text32, text_of
-from .verify import ZERO_ADDRESS, BlockTimes
+from .records import ZERO_ADDRESS, Registry, iso_time
+from .scan import BlockTimes, event_logs
 
 log = logging.getLogger("diamondtrace.explorer")
 LATEST = 10
@@ -88,7 +89,7 @@ placeholder="Stone ID, token id, KP certificate, transaction or address"><button
 
 
 def _time(timestamp: int) -> str:
-    return verify.iso_time(timestamp).replace("T", " ").replace("Z", " UTC")
+    return iso_time(timestamp).replace("T", " ").replace("Z", " UTC")
 
 
 @dataclass
@@ -113,7 +114,7 @@ class Ctx:
         return f'<a href="/address/{h(address)}">{label}</a>'
 
     def logs(self, event: str, filters: dict[str, Any] | None = None, contract: Contract | None = None) -> list[Any]:
-        return verify.event_logs(
+        return event_logs(
             getattr((contract or self.registry).events, event)(), self.deployment.block, self.chain.w3.eth.block_number, filters or {}
         )
 
@@ -216,7 +217,7 @@ def search(ctx: Ctx, query: str) -> str:
         token = parse_stone(q)
     except InputError:
         raise NotFound(f"Nothing on this registry matches “{q}”.") from None
-    if verify.registered_weight(ctx.registry, token) is None:
+    if not Registry(ctx.registry).exists(token):
         raise NotFound(f"Nothing on this registry matches “{q}”.")
     return f"/stone/{stone_id(token)}"
 
@@ -268,9 +269,9 @@ def stone(ctx: Ctx, ref: str) -> str:
         token = parse_stone(unquote(ref))
     except InputError as exc:
         raise BadRequest(str(exc)) from None
-    if verify.registered_weight(ctx.registry, token) is None:
+    if not Registry(ctx.registry).exists(token):
         raise NotFound(f"No stone {stone_id(token)} on this registry.")
-    p = verify.provenance(ctx.registry, token, ctx.deployment.block)
+    p = verify.provenance(Registry(ctx.registry), token, ctx.deployment.block).as_json()
     uri = ctx.registry.functions.tokenURI(token).call()
     metadata = json.loads(base64.b64decode(uri.split(",", 1)[1]))
     attributes = "".join(f"<tr><th>{h(a['trait_type'])}</th><td>{h(a['value'])}</td></tr>" for a in metadata["attributes"])
@@ -374,7 +375,7 @@ def certificate(ctx: Ctx, *parts: str) -> str:
         receipt = ctx.chain.w3.eth.get_transaction_receipt(e["transactionHash"])
         for minted in ctx.registry.events.Transfer().process_receipt(receipt, errors=DISCARD):
             if minted["args"]["from"] == ZERO_ADDRESS:
-                stones[minted["args"]["id"]] = verify.registered_weight(ctx.registry, minted["args"]["id"]) or 0
+                stones[minted["args"]["id"]] = Registry(ctx.registry).stone(minted["args"]["id"]).centicarats
     rows = "".join(
         f"<tr><td>{stone_link(t)}</td><td>{format_carat(weight)} ct</td></tr>" for t, weight in list(stones.items())[:MAX_LISTED]
     )
@@ -561,9 +562,9 @@ class Explorer:
                     token = parse_stone(unquote(match.group(1)))
                 except InputError as exc:
                     return 400, "application/json", json.dumps({"error": str(exc)}), {}
-                if verify.registered_weight(ctx.registry, token) is None:
+                if not Registry(ctx.registry).exists(token):
                     return 404, "application/json", json.dumps({"error": f"no stone {stone_id(token)}"}), {}
-                return 200, "application/json", json.dumps(verify.provenance(ctx.registry, token, ctx.deployment.block), indent=2), {}
+                return 200, "application/json", json.dumps(verify.provenance(Registry(ctx.registry), token, ctx.deployment.block).as_json(), indent=2), {}
             for pattern, handler in routes:
                 match = re.fullmatch(pattern, path)
                 if match:

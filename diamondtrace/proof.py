@@ -22,128 +22,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from eth_abi import encode
-from eth_utils import keccak, to_checksum_address
+from eth_utils import keccak
 from web3 import Web3
 from web3.exceptions import Web3RPCError
 
-CHAIN_MASK = (1 << 128) - 1
-BLOCK_MASK = (1 << 32) - 1
-RECORD_EVENT = "CustodyTransferred(uint256,address,address,bytes32,uint256,uint256)"
-RECORD_TOPIC = "0x" + keccak(text=RECORD_EVENT).hex()
+from .records import BLOCK_MASK, CHAIN_MASK, RECORD_TOPIC, Anchor, CustodyRecord
+
 # A history is read one holder at a time; a pointer chain this long is a loop or an attack.
 MAX_STEPS = 1_000_000
 # Blocks asked for in one query while walking a chain back: many providers cap a query at 1,000.
 SPAN = 1_000
 
 
-@dataclass(frozen=True)
-class CustodyRecord:
-    """One `CustodyTransferred` event, with the fields its two packed words hold."""
-
-    token_id: int
-    sender: str
-    recipient: str
-    document: bytes
-    chains: int
-    record: int
-    block: int
-    log_index: int
-    transaction: str
-
-    @property
-    def action(self) -> int:
-        return self.record & 0xFF
-
-    @property
-    def warranty(self) -> bool:
-        """The invoice carried the WDC System of Warranties statement."""
-        return bool(self.record >> 8 & 1)
-
-    @property
-    def had_records(self) -> bool:
-        """The stone had a custody record before this one (else it came by registration)."""
-        return bool(self.record >> 9 & 1)
-
-    @property
-    def warranted_after(self) -> bool:
-        return bool(self.record >> 10 & 1)
-
-    @property
-    def rjc_after(self) -> bool:
-        return bool(self.record >> 11 & 1)
-
-    @property
-    def warranted_before(self) -> bool:
-        return bool(self.record >> 12 & 1)
-
-    @property
-    def rjc_before(self) -> bool:
-        return bool(self.record >> 13 & 1)
-
-    @property
-    def certificate_id(self) -> int:
-        return self.record >> 16 & 0xFFFFFFFF
-
-    @property
-    def time(self) -> int:
-        return self.record >> 48 & ((1 << 40) - 1)
-
-    @property
-    def previous_stone_block(self) -> int:
-        return self.record >> 88 & BLOCK_MASK
-
-    @property
-    def sender_last_block(self) -> int:
-        return self.record >> 120 & BLOCK_MASK
-
-    @property
-    def recipient_previous_block(self) -> int:
-        return self.record >> 152 & BLOCK_MASK
-
-    @property
-    def sender_chain(self) -> int:
-        return self.chains >> 128
-
-    @property
-    def recipient_chain_before(self) -> int:
-        return self.chains & CHAIN_MASK
-
-    @property
-    def position(self) -> tuple[int, int]:
-        return (self.block, self.log_index)
-
-    def digest(self) -> bytes:
-        """The registry's record hash: `keccak256(abi.encode(tokenId, from, to, document, chains, record))`."""
-        return keccak(
-            encode(
-                ["uint256", "address", "address", "bytes32", "uint256", "uint256"],
-                [self.token_id, self.sender, self.recipient, self.document, self.chains, self.record],
-            )
-        )
-
-
 def absorb(chain: int, record: CustodyRecord) -> int:
     """A chain after absorbing `record`, as the registry computes it."""
     return int.from_bytes(keccak(encode(["uint256", "bytes32"], [chain, record.digest()])), "big") & CHAIN_MASK
-
-
-def decode(log: dict) -> CustodyRecord:
-    """A raw `eth_getLogs` entry of `CustodyTransferred` as a record."""
-    topics = [bytes(Web3.to_bytes(hexstr=t) if isinstance(t, str) else t) for t in log["topics"]]
-    data = bytes(Web3.to_bytes(hexstr=log["data"]) if isinstance(log["data"], str) else log["data"])
-    words = [data[i : i + 32] for i in range(0, len(data), 32)]
-    number = log["blockNumber"]
-    return CustodyRecord(
-        token_id=int.from_bytes(topics[1], "big"),
-        recipient=to_checksum_address(topics[2][12:]),
-        sender=to_checksum_address(words[0][12:]),
-        document=words[1],
-        chains=int.from_bytes(words[2], "big"),
-        record=int.from_bytes(words[3], "big"),
-        block=int(number, 16) if isinstance(number, str) else int(number),
-        log_index=int(log["logIndex"], 16) if isinstance(log["logIndex"], str) else int(log["logIndex"]),
-        transaction=log["transactionHash"] if isinstance(log["transactionHash"], str) else "0x" + bytes(log["transactionHash"]).hex(),
-    )
 
 
 @dataclass
@@ -163,7 +56,7 @@ class LogSource:
         logs = self.w3.eth.get_logs(
             {"address": self.registry, "fromBlock": first, "toBlock": last, "topics": [RECORD_TOPIC, None, topic]}
         )
-        return sorted((decode(dict(log)) for log in logs), key=lambda r: r.position)
+        return sorted((CustodyRecord.from_log(dict(log)) for log in logs), key=lambda r: r.position)
 
     def back_from(self, account: str, block: int, floor: int) -> list[CustodyRecord]:
         """`account`'s records in the span ending at `block` (not below `floor`)."""
@@ -175,18 +68,6 @@ class LogSource:
                 if self.span == 1:
                     raise
                 self.span = max(self.span // 2, 1)
-
-
-@dataclass(frozen=True)
-class Anchor:
-    """Where a stone's history is anchored on chain: its holder's chain and the block of the latest
-    record absorbed into it (or, for a split stone, the splitting manufacturer's at the split)."""
-
-    holder: str
-    has_records: bool
-    last_record_block: int
-    chain: int
-    chain_block: int
 
 
 @dataclass

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import requests
+from eth_abi import encode
+from eth_utils import keccak, to_checksum_address
 from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import ContractCustomError, ContractLogicError, Web3RPCError
@@ -271,6 +273,83 @@ class Anchor:
     last_record_block: int
     chain: int
     chain_block: int
+
+
+CHAIN_MASK = (1 << 128) - 1
+BLOCK_MASK = (1 << 32) - 1
+RECORD_EVENT = "CustodyTransferred(uint256,address,address,bytes32,uint256,uint256)"
+RECORD_TOPIC = "0x" + keccak(text=RECORD_EVENT).hex()
+
+
+def _packed(word: str, shift: int, width: int, kind: type = int) -> property:
+    """A field of one of the event's packed words (see `IDiamondRegistry.CustodyTransferred`)."""
+    return property(lambda self: kind(getattr(self, word) >> shift & ((1 << width) - 1)))
+
+
+@dataclass(frozen=True)
+class CustodyRecord:
+    """`IDiamondRegistry.CustodyTransferred`: one custody record, with the fields its two packed
+    words hold."""
+
+    token_id: int
+    sender: str
+    recipient: str
+    document: bytes
+    chains: int
+    record: int
+    block: int
+    log_index: int
+    transaction: str
+
+    action = _packed("record", 0, 8)
+    warranty = _packed("record", 8, 1, bool)  # the invoice carried the SoW warranty statement
+    had_records = _packed("record", 9, 1, bool)  # else the stone came by registration
+    warranted_after = _packed("record", 10, 1, bool)
+    rjc_after = _packed("record", 11, 1, bool)
+    warranted_before = _packed("record", 12, 1, bool)
+    rjc_before = _packed("record", 13, 1, bool)
+    certificate_id = _packed("record", 16, 32)
+    time = _packed("record", 48, 40)
+    previous_stone_block = _packed("record", 88, 32)
+    sender_last_block = _packed("record", 120, 32)
+    recipient_previous_block = _packed("record", 152, 32)
+    recipient_chain_before = _packed("chains", 0, 128)
+    sender_chain = _packed("chains", 128, 128)
+
+    @property
+    def position(self) -> tuple[int, int]:
+        return (self.block, self.log_index)
+
+    def digest(self) -> bytes:
+        """The registry's record hash: `keccak256(abi.encode(tokenId, from, to, document, chains, record))`."""
+        return keccak(
+            encode(
+                ["uint256", "address", "address", "bytes32", "uint256", "uint256"],
+                [self.token_id, self.sender, self.recipient, self.document, self.chains, self.record],
+            )
+        )
+
+    @classmethod
+    def from_log(cls, log: dict) -> "CustodyRecord":
+        """A raw `eth_getLogs` entry of `CustodyTransferred` (hex strings or bytes)."""
+        topics = [bytes(Web3.to_bytes(hexstr=t) if isinstance(t, str) else t) for t in log["topics"]]
+        data = bytes(Web3.to_bytes(hexstr=log["data"]) if isinstance(log["data"], str) else log["data"])
+        words = [data[i : i + 32] for i in range(0, len(data), 32)]
+        return cls(
+            token_id=int.from_bytes(topics[1], "big"),
+            recipient=to_checksum_address(topics[2][12:]),
+            sender=to_checksum_address(words[0][12:]),
+            document=words[1],
+            chains=int.from_bytes(words[2], "big"),
+            record=int.from_bytes(words[3], "big"),
+            block=_number(log["blockNumber"]),
+            log_index=_number(log["logIndex"]),
+            transaction=log["transactionHash"] if isinstance(log["transactionHash"], str) else "0x" + bytes(log["transactionHash"]).hex(),
+        )
+
+
+def _number(value: int | str) -> int:
+    return int(value, 16) if isinstance(value, str) else int(value)
 
 
 class Registry:

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 
 from brownie import chain, web3
 
-from diamondtrace import proof
+from diamondtrace import proof, records
 from diamondtrace.custody import Authorization, sign_authorization
 from diamondtrace.deployments import registry_contract
 from diamondtrace.model import ZERO32, Action, day_number, text32, token_id
-from diamondtrace.verify import anchor_of, check_history
+from diamondtrace.verify import check_history
 
 DOC = b"\xab" * 32
 
@@ -132,17 +132,22 @@ def sign(cast, registry, signer, auth, chain_id=None):
     return sign_authorization(cast.key(signer), chain_id or chain.id, registry.address, auth)
 
 
+def reader(registry) -> records.Registry:
+    """The library's typed reader of a brownie-deployed registry."""
+    return records.Registry(registry_contract(web3, registry.address))
+
+
 def custody_proof(registry, token) -> proof.Proof:
     """The stone's history rebuilt from events and checked against its on-chain anchor, as `verify` does."""
-    view = registry_contract(web3, registry.address)
-    stone = view.functions.stone(token).call()
-    return check_history(view, token, stone, view.functions.batch(stone.batch).call())
+    view = reader(registry)
+    stone = view.stone(token)
+    return check_history(view, stone, view.batch(stone.batch))
 
 
-def all_records(registry) -> list[proof.CustodyRecord]:
+def all_records(registry) -> list[records.CustodyRecord]:
     """Every custody record the registry ever made, as its events show them."""
-    logs = web3.eth.get_logs({"address": registry.address, "fromBlock": 0, "toBlock": "latest", "topics": [proof.RECORD_TOPIC]})
-    return [proof.decode(dict(log)) for log in logs]
+    logs = web3.eth.get_logs({"address": registry.address, "fromBlock": 0, "toBlock": "latest", "topics": [records.RECORD_TOPIC]})
+    return [records.CustodyRecord.from_log(dict(log)) for log in logs]
 
 
 @dataclass
@@ -150,9 +155,9 @@ class ServedEvents(proof.LogSource):
     """The event feed as a forger who controls what the checker reads would serve it: exactly
     `served`, whatever the chain holds. The anchor is still read from the chain's state."""
 
-    served: list[proof.CustodyRecord] = field(default_factory=list)
+    served: list[records.CustodyRecord] = field(default_factory=list)
 
-    def records_to(self, account: str, first: int, last: int) -> list[proof.CustodyRecord]:
+    def records_to(self, account: str, first: int, last: int) -> list[records.CustodyRecord]:
         self.calls += 1
         mine = (r for r in self.served if r.recipient.lower() == account.lower() and first <= r.block <= last)
         return sorted(mine, key=lambda r: r.position)
@@ -160,16 +165,15 @@ class ServedEvents(proof.LogSource):
 
 def check_served(registry, token, served) -> proof.Proof:
     """`proof.check` of stone `token` against its on-chain anchor, reading the events from `served`."""
-    view = registry_contract(web3, registry.address)
-    stone = view.functions.stone(token).call()
-    registered = view.functions.batch(stone.batch).call().registeredBlock
+    view = reader(registry)
+    stone = view.stone(token)
     source = ServedEvents(web3, registry.address, served=list(served))
-    return proof.check(source, token, anchor_of(view, token, stone.status, stone.holder), registered)
+    return proof.check(source, token, view.anchor(stone), view.batch(stone.batch).registered_block)
 
 
-def records_in(tx) -> list[proof.CustodyRecord]:
+def records_in(tx) -> list[records.CustodyRecord]:
     """The custody records a transaction made, decoded as `verify` reads them."""
-    return [proof.decode(dict(log)) for log in tx.logs if log["topics"][0].hex().removeprefix("0x") == proof.RECORD_TOPIC[2:]]
+    return [records.CustodyRecord.from_log(dict(log)) for log in tx.logs if log["topics"][0].hex().removeprefix("0x") == records.RECORD_TOPIC[2:]]
 
 
 def chain_state(registry, tokens=(), accounts=(), certificates=()):

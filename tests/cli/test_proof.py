@@ -15,9 +15,10 @@ import json
 import pytest
 from cli_support import ADMIN, CONSUMER, Cli, RpcProxy, address, own_anvil, run_rows, write_csv
 
-from diamondtrace import proof
+from diamondtrace import proof, records
 from diamondtrace.chain import connect
 from diamondtrace.model import ZERO32, Action, token_id
+from diamondtrace.records import RECORD_TOPIC
 from diamondtrace.sending import Sender
 from diamondtrace.wallet import dev_signer
 
@@ -189,15 +190,15 @@ def _topic(account: str) -> str:
 
 
 def _is_record(log: dict) -> bool:
-    return log["topics"][0] == proof.RECORD_TOPIC
+    return log["topics"][0] == records.RECORD_TOPIC
 
 
-def _log(record: proof.CustodyRecord, template: dict, log_index: int) -> dict:
+def _log(record: records.CustodyRecord, template: dict, log_index: int) -> dict:
     """A `CustodyTransferred` log saying `record`, in `template`'s transaction."""
     data = "".join(f"{w:064x}" for w in (int(record.sender, 16), int.from_bytes(record.document, "big"), record.chains, record.record))
     return {
         **template,
-        "topics": [proof.RECORD_TOPIC, f"0x{record.token_id:064x}", _topic(record.recipient)],
+        "topics": [records.RECORD_TOPIC, f"0x{record.token_id:064x}", _topic(record.recipient)],
         "data": "0x" + data,
         "blockNumber": hex(record.block),
         "logIndex": hex(log_index),
@@ -220,7 +221,7 @@ def history(dt, tmp_path):
     dt("transfer", "BW-TMP-00000", "--to", address("producer"), "--action", "return", "--dev-account", 9)
     dt("transfer", "BW-TMP-00000", "--to", address("trader_bw"), "--dev-account", 1)
     dt("transfer", "BW-TMP-00001", "--to", address("trader_bw"), "--dev-account", 1)
-    logs = dt.rpc("eth_getLogs", {"address": dt.registry().address, "fromBlock": "0x0", "toBlock": "latest", "topics": [proof.RECORD_TOPIC]})
+    logs = dt.rpc("eth_getLogs", {"address": dt.registry().address, "fromBlock": "0x0", "toBlock": "latest", "topics": [RECORD_TOPIC]})
     records = [log for log in logs if int(log["topics"][1], 16) in (token_id("BW-TMP-00000"), token_id("BW-TMP-00001"))]
     assert len(records) == 4
     return records
@@ -305,17 +306,17 @@ def test_an_innocent_intermediate_holder_with_consistent_pointers_is_noticed(dt,
     is out of the forger's reach."""
     r1, r2, r3, r4 = history
     innocent = address("trader")
-    real = proof.decode(r3)
+    real = records.CustodyRecord.from_log(r3)
     block = real.block
     # producer -> innocent: the stone's previous record and the producer's chain as in r3; the
     # innocent had received nothing before.
-    first = proof.CustodyRecord(
+    first = records.CustodyRecord(
         real.token_id, real.sender, innocent, real.document, real.sender_chain << 128,
         _set_bits(real.record, 152, 32, 0), block, real.log_index, real.transaction,
     )  # fmt: skip
     # innocent -> trader_bw: points at the forged record, names the innocent's chain after it.
     second_record = _set_bits(_set_bits(real.record, 88, 32, block), 120, 32, block)
-    second = proof.CustodyRecord(
+    second = records.CustodyRecord(
         real.token_id, innocent, real.recipient, real.document,
         proof.absorb(0, first) << 128 | real.recipient_chain_before, second_record, block, real.log_index + 1, real.transaction,
     )  # fmt: skip

@@ -23,6 +23,7 @@ from helpers import (
     custody_proof,
     grading_report,
     polished_stone,
+    reader,
     record_certificate,
     records_in,
     register,
@@ -479,10 +480,10 @@ def test_9_a_later_holders_description_is_capped_attributed_and_not_shown_as_the
 
     tx = registry.describe([stone], [claim], {"from": cast.consumer})
     assert (tx.events["StoneDescribed"]["by"], tx.events["StoneDescribed"]["description"]) == (cast.consumer, claim)
-    view = registry_contract(web3, registry.address)
-    shown = provenance(view, stone, 0)
+    view = reader(registry)
+    shown = provenance(view, stone, 0).as_json()
     assert shown["description"] == "Round brilliant, 1.50 ct" and shown["integrity"]["ok"]
-    every = provenance(view, stone, 0, all_descriptions=True)["descriptions"]
+    every = provenance(view, stone, 0, all_descriptions=True).as_json()["descriptions"]
     assert [(d["by"], d["description"]) for d in every] == [(cast.manufacturer, "Round brilliant, 1.50 ct"), (cast.consumer, claim)]
 
 

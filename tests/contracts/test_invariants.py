@@ -37,7 +37,7 @@ from helpers import DOC, ServedEvents, batch_input, certificate_input, grading_r
 from hypothesis import Phase, example, given, settings
 from hypothesis import strategies as st
 
-from diamondtrace import proof
+from diamondtrace import proof, records
 from diamondtrace.abi import Call
 from diamondtrace.chain import read
 from diamondtrace.custody import Authorization, sign_authorization
@@ -116,7 +116,7 @@ class RegistryModel:
         self.batches: dict[int, object] = {}
         self.counter = 0
         self.moves = 0
-        self.records: list[proof.CustodyRecord] = []
+        self.records: list[records.CustodyRecord] = []
         self.last_block = -1
         self.prev = None
 
@@ -400,7 +400,7 @@ class RegistryModel:
             if kind == TRANSFER and _topic_word(topics[1]) == 0:
                 events["minted"].append(_topic_word(topics[3]))
             elif kind == RECORD:
-                events["records"].append(proof.decode(dict(log)))
+                events["records"].append(records.CustodyRecord.from_log(dict(log)))
             elif kind == DRAWN:
                 events["drawn"].append((_topic_word(topics[1]), _topic_word(topics[2]), _words(log["data"])[0]))
             elif kind == DRAWN_BY_BATCH:
@@ -484,7 +484,7 @@ class RegistryModel:
             verdict = proof.check(
                 ServedEvents(web3, self.view.address, served=self.records),
                 token,
-                proof.Anchor(s.holder, anchor[1], anchor[2], chain_, block),
+                records.Anchor(s.holder, anchor[1], anchor[2], chain_, block),
                 batch.registeredBlock,
             )
             assert verdict.ok, f"{token:x}: {verdict.reason}"

@@ -11,7 +11,7 @@ from explorer_support import SCREENSHOTS, dt
 
 from diamondtrace.explorer import Explorer, serve
 from diamondtrace.model import token_id
-from diamondtrace.proof import RECORD_TOPIC
+from diamondtrace.records import RECORD_TOPIC
 
 
 def test_the_demo_tells_the_whole_journey(demo):
