@@ -16,8 +16,8 @@ from web3.contract import Contract
 
 from diamondtrace import deployments, mint
 from diamondtrace.artifacts import abi
+from diamondtrace.authorizations import Authorization, sign_authorization
 from diamondtrace.chain import EIP7825_TX_GAS_CAP, Chain
-from diamondtrace.custody import Authorization, sign_authorization
 from diamondtrace.deployments import registry_contract
 from diamondtrace.model import ROLES, ZERO32, Action, day_number, text32, token_id
 from diamondtrace.sending import Sender

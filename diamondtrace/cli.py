@@ -20,12 +20,26 @@ from typing import Any, Callable
 import requests
 from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError, Web3RPCError
 
-from . import __version__, admin, custody, deployments, localnode, mint, verify
+from . import (
+    __version__,
+    authorizations,
+    certificates,
+    custody,
+    deployments,
+    documents,
+    grading,
+    lineage,
+    localnode,
+    mint,
+    participants,
+    verify,
+)
 from .artifacts import revert_message
 from .chain import DEFAULT_RPC_URL, Chain, connect
 from .countries import COUNTRIES
+from .deployments import Deployment
 from .errors import EXIT_BAD_INPUT, EXIT_CHAIN, EXIT_RECORD_BROKEN, DiamondTraceError, InputError
-from .model import NAMED_ACTIONS, ROLES, ZERO32, Action, Flag, country, parse_date, parse_stone, stone_id, text32
+from .model import NAMED_ACTIONS, ROLES, ZERO32, Action, Flag, country, parse_address, parse_date, parse_stone, stone_id, text32
 from .records import Registry
 from .sending import Sender, Sent
 from .wallet import PASSWORD_ENV, Signer, create_keystore, dev_signer, load_keystore, read_password
@@ -139,7 +153,7 @@ def cmd_account(ctx: Context) -> int:
 
 def cmd_deploy(ctx: Context) -> int:
     sender = ctx.sender()
-    path = ctx.args.deployment or admin.Deployment.default_path(ctx.chain.chain_id)
+    path = ctx.args.deployment or Deployment.default_path(ctx.chain.chain_id)
     print(f"deploying the registry to chain {ctx.chain.chain_id} from {sender.address} ...", file=sys.stderr)
     deployment = deployments.deploy(ctx.chain, sender)
     deployment.save(path)
@@ -161,7 +175,7 @@ def cmd_deploy(ctx: Context) -> int:
 def cmd_participant(ctx: Context) -> int:
     args = ctx.args
     _, registry = ctx.registry()
-    account = admin.address(args.address)
+    account = parse_address(args.address)
     sent: list[Sent] = []
     if args.participant_command == "add":
         if (args.rjc_certificate is None) != (args.rjc_expires is None):
@@ -169,15 +183,15 @@ def cmd_participant(ctx: Context) -> int:
         if args.rjc_certificate is not None:
             text32(args.rjc_certificate, "--rjc-certificate")  # before the accreditation is sent
         sender = ctx.sender()
-        sent.append(admin.add_participant(registry, sender, account, args.role, args.name, args.country, args.prefix))
+        sent.append(participants.add_participant(registry, sender, account, args.role, args.name, args.country, args.prefix))
         if args.rjc_certificate:
-            sent.append(admin.certify_rjc(registry, sender, account, args.rjc_certificate, args.rjc_expires))
+            sent.append(participants.certify_rjc(registry, sender, account, args.rjc_certificate, args.rjc_expires))
     elif args.participant_command == "revoke":
-        successor = admin.address(args.successor, "--successor") if args.successor else None
-        sent.append(admin.revoke_participant(registry, ctx.sender(), account, successor))
+        successor = parse_address(args.successor, "--successor") if args.successor else None
+        sent.append(participants.revoke_participant(registry, ctx.sender(), account, successor))
     elif args.participant_command == "rjc":
-        sent.append(admin.certify_rjc(registry, ctx.sender(), account, args.certificate, args.expires))
-    p = admin.participant(registry, account)
+        sent.append(participants.certify_rjc(registry, ctx.sender(), account, args.certificate, args.expires))
+    p = Registry(registry).participant(account).as_json()
     data = dict(p)
     if sent:
         data.update(_sent(sent[-1]))
@@ -199,7 +213,7 @@ def cmd_kp(ctx: Context) -> int:
     args = ctx.args
     _, registry = ctx.registry()
     if args.kp_command == "register":
-        sent = admin.register_certificate(
+        sent = certificates.register_certificate(
             registry,
             ctx.sender(),
             number=args.number,
@@ -218,7 +232,7 @@ def cmd_kp(ctx: Context) -> int:
         return 0
     exporting = args.exporting or exporting_country_of(args.number)
     try:
-        certificate = admin.certificate_id(registry, exporting, args.number)
+        certificate = certificates.certificate_id(registry, exporting, args.number)
     except InputError as exc:
         if args.exporting:
             raise
@@ -241,7 +255,7 @@ def cmd_mint(ctx: Context) -> int:
     args = ctx.args
     _, registry = ctx.registry()
     sender = ctx.sender()
-    to = admin.address(args.to, "--to") if args.to else None
+    to = parse_address(args.to, "--to") if args.to else None
     bar = None
 
     def on_plan(plan: mint.Plan) -> None:
@@ -296,15 +310,15 @@ def _authorization_deadline(args: argparse.Namespace) -> int:
 def cmd_transfer(ctx: Context) -> int:
     args = ctx.args
     token = _stone(ctx)
-    to = admin.address(args.to, "--to")
+    to = parse_address(args.to, "--to")
     action = Action.parse(args.action)
-    document = admin.document_hash(args.document)
+    document = documents.document_hash(args.document)
     certificate = text32(args.kp, "--kp") if args.kp else ZERO32
     if args.sign_only:
         if args.sign_only.exists():
             raise InputError(f"{args.sign_only} already exists; choose another file")
         if args.chain_id is not None and args.registry is not None:
-            chain_id, registry_address = args.chain_id, admin.address(args.registry, "--registry")
+            chain_id, registry_address = args.chain_id, parse_address(args.registry, "--registry")
             if args.nonce is None or args.last_record_block is None:
                 raise InputError(
                     "offline signing needs --nonce (the holder's current nonce: `diamondtrace participant show HOLDER`) and "
@@ -320,10 +334,10 @@ def cmd_transfer(ctx: Context) -> int:
             nonce = args.nonce if args.nonce is not None else reader.participant(signer_address).nonce
             last = args.last_record_block if args.last_record_block is not None else reader.stone(token).last_record_block
         signer = ctx.signer(chain_id)
-        auth = custody.Authorization(
+        auth = authorizations.Authorization(
             token, signer.address, to, int(action), document, certificate, args.warranty, nonce, last, _authorization_deadline(args)
         )
-        signed = custody.signed_authorization(signer.account, chain_id, registry_address, auth)
+        signed = authorizations.signed_authorization(signer.account, chain_id, registry_address, auth)
         args.sign_only.write_text(json.dumps(signed, indent=2) + "\n")
         ctx.result(
             {"signed": str(args.sign_only), "signer": signer.address, "nonce": nonce, "deadline": auth.deadline},
@@ -341,13 +355,13 @@ def cmd_transfer(ctx: Context) -> int:
 
 
 def cmd_broadcast(ctx: Context) -> int:
-    data, auth, signature = custody.read_signed(ctx.args.signed)
+    data, auth, signature = authorizations.read_signed(ctx.args.signed)
     if data["chainId"] != ctx.chain.chain_id:
         raise InputError(f"{ctx.args.signed} is signed for chain id {data['chainId']}, but the RPC endpoint is chain id {ctx.chain.chain_id}")
     deployment, registry = ctx.registry()
     if data["registry"].lower() != deployment.registry.lower():
         raise InputError(f"{ctx.args.signed} is signed for registry {data['registry']}, not {deployment.registry}")
-    sent = custody.broadcast(registry, ctx.sender(), auth, signature)
+    sent = authorizations.broadcast(registry, ctx.sender(), auth, signature)
     ctx.result(
         {"stone_id": stone_id(auth.tokenId), "from": data["signer"], "to": auth.to, **_sent(sent)},
         f"{stone_id(auth.tokenId)} moved from {data['signer']} to {auth.to} in block {sent.block} (relayed)",
@@ -357,9 +371,9 @@ def cmd_broadcast(ctx: Context) -> int:
 
 def cmd_split(ctx: Context) -> int:
     token = _stone(ctx)
-    children = custody.read_children(ctx.args.children)
+    children = lineage.read_children(ctx.args.children)
     _, registry = ctx.registry()
-    sent = custody.split(registry, ctx.sender(), token, children)
+    sent = lineage.split(registry, ctx.sender(), token, children)
     ctx.result(
         {"parent": stone_id(token), "children": [stone_id(c[0]) for c in children], **_sent(sent)},
         f"{stone_id(token)} split into {', '.join(stone_id(c[0]) for c in children)} in block {sent.block}",
@@ -369,11 +383,11 @@ def cmd_split(ctx: Context) -> int:
 
 def cmd_declare(ctx: Context) -> int:
     args = ctx.args
-    stones = custody.read_children(args.stones)
+    stones = lineage.read_children(args.stones)
     if args.country:
         country(args.country)
     _, registry = ctx.registry()
-    sent = custody.declare(registry, ctx.sender(), stones, mine=args.mine, country=args.country, lab_grown=args.lab_grown)
+    sent = lineage.declare(registry, ctx.sender(), stones, mine=args.mine, country=args.country, lab_grown=args.lab_grown)
     ids = [stone_id(t) for t, _, _ in stones]
     ctx.result(
         {"declared": ids, "mine": args.mine, "country": args.country, **_sent(sent)},
@@ -386,7 +400,7 @@ def cmd_declare(ctx: Context) -> int:
 def cmd_recover(ctx: Context) -> int:
     tokens = [parse_stone(ref) for ref in ctx.args.stones]
     _, registry = ctx.registry()
-    sent = custody.recover(registry, ctx.sender(), tokens, admin.document_hash(ctx.args.document))
+    sent = custody.recover(registry, ctx.sender(), tokens, documents.document_hash(ctx.args.document))
     ctx.result(
         {"recovered": [stone_id(t) for t in tokens], **_sent(sent)},
         f"recovered {', '.join(stone_id(t) for t in tokens)} to their holders' successors in block {sent.block}",
@@ -410,10 +424,10 @@ def cmd_grade(ctx: Context) -> int:
     token = _stone(ctx)
     _, registry = ctx.registry()
     sender = ctx.sender()
-    lab = admin.participant(registry, sender.address)
+    lab = Registry(registry).participant(sender.address).as_json()
     if args.lab.lower() not in {sender.address.lower(), (lab["name"] or "").lower()}:
         raise InputError(f"--lab {args.lab!r} is not the signing account's lab ({lab['name'] or 'unnamed'}, {sender.address})")
-    sent = custody.grade(
+    sent = grading.grade(
         registry,
         sender,
         token,
@@ -423,7 +437,7 @@ def cmd_grade(ctx: Context) -> int:
         clarity=args.clarity,
         cut=args.cut,
         lab_grown=args.lab_grown,
-        document=admin.document_hash(args.document),
+        document=documents.document_hash(args.document),
     )
     ctx.result(
         {"stone_id": stone_id(token), "report": args.report, "lab_grown": args.lab_grown, **_sent(sent)},
@@ -435,7 +449,7 @@ def cmd_grade(ctx: Context) -> int:
 def cmd_flag(ctx: Context) -> int:
     token = _stone(ctx)
     _, registry = ctx.registry()
-    document = admin.document_hash(ctx.args.document)
+    document = documents.document_hash(ctx.args.document)
     if ctx.args.command == "flag":
         reason = Flag[ctx.args.reason.upper()]
         sent = custody.flag(registry, ctx.sender(), token, reason, document)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from eth_utils import keccak
 
-from . import admin, custody, deployments, localnode, mint
+from . import certificates, custody, deployments, grading, lineage, localnode, mint, participants
 from .chain import connect
 from .deployments import Deployment, registry_contract
 from .errors import DiamondTraceError
@@ -67,9 +67,9 @@ def journey(chain_port: int, state: Path, deployment_path: Path, workdir: Path) 
 
     today = dt.datetime.now(dt.timezone.utc).date()
     for key, (index, role, country, name, prefix, certified) in CAST.items():
-        admin.add_participant(registry, owner, senders[key].address, role, name, country, prefix)
+        participants.add_participant(registry, owner, senders[key].address, role, name, country, prefix)
         if certified:
-            admin.certify_rjc(registry, owner, senders[key].address, f"RJC-COP-{index:04d}", today + dt.timedelta(days=3 * 365))
+            participants.certify_rjc(registry, owner, senders[key].address, f"RJC-COP-{index:04d}", today + dt.timedelta(days=3 * 365))
         say(f"  accredited {name} as {role}" + (f", prefix {prefix}" if prefix else "") + (", RJC-certified" if certified else ""))
 
     run = f"{int(time.time()) % 100000:05d}"
@@ -78,7 +78,7 @@ def journey(chain_port: int, state: Path, deployment_path: Path, workdir: Path) 
     rng = random.Random(run)
     carats = [rng.randint(80, 2_400) for _ in range(STONES)]  # 0.80 to 24.00 ct
     parcel_weight = sum(carats[:parcel_size])
-    admin.register_certificate(
+    certificates.register_certificate(
         registry, senders["kp_bw"], number=kp_export, exporting="BW", importing="BE",
         exporter=senders["producer"].address, importer=senders["trader"].address,
         carats=f"{(parcel_weight + 99) // 100}", value_usd="1250000", parcels=1,
@@ -109,7 +109,7 @@ def journey(chain_port: int, state: Path, deployment_path: Path, workdir: Path) 
 
     kp_onward = f"BE-KP-{run}-001"
     rough = parcel[0]
-    admin.register_certificate(
+    certificates.register_certificate(
         registry, senders["kp_be"], number=kp_onward, exporting="BE", importing="IN",
         exporter=senders["trader"].address, importer=senders["manufacturer"].address,
         carats=f"{(carats[0] + 99) // 100}", value_usd="65000", parcels=1,
@@ -122,7 +122,7 @@ def journey(chain_port: int, state: Path, deployment_path: Path, workdir: Path) 
     say(f"• Antwerp sold rough stone BW-JW-{run}-00000 ({carats[0] / 100:.2f} ct) to Surat under Belgian certificate {kp_onward}.")
 
     children = [(token_id(f"IN-SRT-{run}-{n}"), share, None) for n, share in enumerate([carats[0] * 35 // 100, carats[0] * 12 // 100, carats[0] * 5 // 100], 1)]
-    custody.split(registry, senders["manufacturer"], rough, children)
+    lineage.split(registry, senders["manufacturer"], rough, children)
     polished = children[0][0]
     say(f"• Surat cut it into {len(children)} polished stones: " + ", ".join(f"IN-SRT-{run}-{n}" for n in range(1, len(children) + 1)) + ".")
 
@@ -131,7 +131,7 @@ def journey(chain_port: int, state: Path, deployment_path: Path, workdir: Path) 
         keccak(b"Invoice Surat -> New York"), ZERO32, warranty=True,
     )  # fmt: skip
     custody.transfer(registry, senders["retailer"], polished, senders["lab"].address, Action.GRADING, keccak(b"Grading memo"), ZERO32)
-    custody.grade(
+    grading.grade(
         registry, senders["lab"], polished, report=f"GLNY-{run}-7781", carat=f"{children[0][1] / 100:.2f}",
         colour="E", clarity="VVS1", cut="Excellent", lab_grown=False, document=keccak(b"Grading report"),
     )  # fmt: skip

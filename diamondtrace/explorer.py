@@ -26,7 +26,7 @@ from web3.contract import Contract
 from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound, Web3RPCError
 from web3.logs import DISCARD
 
-from . import admin, deployments, proof, verify
+from . import deployments, proof, verify
 from .artifacts import revert_message
 from .chain import Chain, connect
 from .countries import COUNTRIES
@@ -405,7 +405,7 @@ def address(ctx: Ctx, value: str) -> str:
     if not Web3.is_address(value):
         raise BadRequest(f"“{value}” is not an Ethereum address.")
     account = Web3.to_checksum_address(value)
-    profile = admin.participant(ctx.registry, account)
+    profile = Registry(ctx.registry).participant(account).as_json()
     # A stone leaves an account only by a Transfer from it: the account holds exactly the stones
     # whose last Transfer involving it was incoming.
     last: dict[int, bool] = {}

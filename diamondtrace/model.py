@@ -11,6 +11,8 @@ import enum
 import re
 from decimal import Decimal, InvalidOperation
 
+from web3 import Web3
+
 from .countries import COUNTRIES
 from .errors import InputError
 
@@ -88,6 +90,18 @@ def role_names(roles: int) -> list[str]:
     return [name for name, bit in ROLES.items() if roles & bit]
 
 
+def parse_address(value: str, what: str = "address") -> str:
+    """An Ethereum address as typed: all lower or all upper case, or mixed case that passes its
+    EIP-55 checksum (one mistyped letter's case is caught, as wallets catch it)."""
+    value = value.strip()
+    if not Web3.is_address(value):
+        raise InputError(f"{what} {value!r} is not an Ethereum address")
+    body = value[2:] if value[:2].lower() == "0x" else value
+    if body != body.lower() and body != body.upper() and not Web3.is_checksum_address(value):
+        raise InputError(f"{what} {value!r} fails its EIP-55 checksum (a letter's case is wrong): check the address")
+    return Web3.to_checksum_address(value)
+
+
 def token_id(stone_id: str) -> int:
     """The token id of a stone ID: its bytes, left-aligned in 32 bytes (as the registry derives it)."""
     if not STONE_ID_PATTERN.fullmatch(stone_id):
@@ -155,6 +169,12 @@ def day_number(date: dt.date) -> int:
 
 def date_of_day(day: int) -> dt.date:
     return dt.date(1970, 1, 1) + dt.timedelta(days=day)
+
+
+def timestamp_of(date: dt.date, end_of_day: bool = False) -> int:
+    """The unix time of a UTC date's first (or last) second."""
+    moment = dt.datetime.combine(date, dt.time(23, 59, 59) if end_of_day else dt.time(0), dt.timezone.utc)
+    return int(moment.timestamp())
 
 
 def parse_date(text: str, what: str = "date") -> dt.date:

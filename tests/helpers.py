@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from brownie import chain, web3
 
 from diamondtrace import proof, records
-from diamondtrace.custody import Authorization, sign_authorization
+from diamondtrace.authorizations import Authorization, sign_authorization
 from diamondtrace.deployments import registry_contract
 from diamondtrace.model import ZERO32, Action, day_number, text32, token_id
 from diamondtrace.verify import check_history

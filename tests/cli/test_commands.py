@@ -5,9 +5,9 @@ import json
 from cli_support import ADMIN, CONSUMER, RELAYER, address, run_rows, write_csv
 from eth_utils import keccak
 
-from diamondtrace import admin
 from diamondtrace.artifacts import artifact
 from diamondtrace.model import token_id
+from diamondtrace.records import Registry
 
 
 def _mint(dt, tmp_path, prefix, count=1, *args):
@@ -446,7 +446,7 @@ def test_commands_that_send_need_a_signer(dt, tmp_path):
         r = dt(*args, expect=2)
         assert "this command sends a transaction: sign with --keystore" in r.err, args
     assert dt.block() == before
-    assert admin.participant(dt.registry(), address("producer"))["prefix"] == "BW-"
+    assert Registry(dt.registry()).participant(address("producer")).prefix == "BW-"
 
 
 def test_retail_sales_are_for_polished_stones_which_then_move_freely(dt, tmp_path):

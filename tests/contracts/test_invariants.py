@@ -39,8 +39,8 @@ from hypothesis import strategies as st
 
 from diamondtrace import proof, records
 from diamondtrace.abi import Call
+from diamondtrace.authorizations import Authorization, sign_authorization
 from diamondtrace.chain import read
-from diamondtrace.custody import Authorization, sign_authorization
 from diamondtrace.deployments import certificates_contract, grading_contract, registry_contract
 from diamondtrace.model import ROLES, ZERO32, Action, Flag, Kind, Origin, Status, text32, token_id
 

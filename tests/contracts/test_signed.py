@@ -8,7 +8,7 @@ from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 from helpers import DOC, authorization, record_certificate, records_in, register, reverts, sign
 
-from diamondtrace.custody import typed_data
+from diamondtrace.authorizations import typed_data
 from diamondtrace.model import ROLES, ZERO32, Action, Flag, text32, token_id
 
 

@@ -1,0 +1,53 @@
+"""Participants: accredited by the admin (roles, country for life, stone-ID prefix), revoked with a successor, RJC-certified."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from web3.contract import Contract
+
+from .errors import InputError
+from .model import ROLES, ZERO32, country, text32, timestamp_of
+from .sending import Sender, Sent
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+
+
+def parse_role(name: str) -> int:
+    try:
+        return ROLES[name]
+    except KeyError:
+        raise InputError(f"unknown role {name!r}; choose one of: {', '.join(ROLES)}") from None
+
+
+def add_participant(
+    registry: Contract, sender: Sender, account: str, role: str, name: str, country_code: str, prefix: str | None = None
+) -> Sent:
+    """Accredits `account` with `role`, keeping any roles it has already; `prefix` gives it its
+    stone-ID prefix for life (producers and manufacturers need one to register stones)."""
+    bit = parse_role(role)
+    if not name.strip():
+        raise InputError("--name must not be empty")
+    current = registry.functions.participant(account).call()
+    if current.roles and bytes(current.country) != country(country_code):
+        raise InputError(
+            f"{account} is accredited in {bytes(current.country).decode()}; an address never changes country "
+            "(its rough stones lie where it does): accredit the participant's new address instead"
+        )
+    word = text32(prefix, "--prefix") if prefix else ZERO32
+    if prefix and (len(prefix) > 31 or " " in prefix):
+        raise InputError(f"--prefix {prefix!r} must be 1 to 31 printable ASCII characters without spaces")
+    return sender.send(registry.functions.accredit(account, current.roles | bit, country(country_code), name, word))
+
+
+def certify_rjc(registry: Contract, sender: Sender, account: str, certificate: str, expires: dt.date) -> Sent:
+    """Records `account`'s RJC Code of Practices certification, valid through `expires` (UTC); an
+    expiry in the past withdraws it."""
+    return sender.send(registry.functions.certifyRjc(account, text32(certificate, "--rjc-certificate"), timestamp_of(expires, end_of_day=True)))
+
+
+def revoke_participant(registry: Contract, sender: Sender, account: str, successor: str | None = None) -> Sent:
+    """Withdraws `account`'s accreditation, naming who its stones in the trade may be recovered to."""
+    return sender.send(registry.functions.revoke(account, successor or ZERO_ADDRESS))
+
+
