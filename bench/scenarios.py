@@ -14,7 +14,7 @@ from pathlib import Path
 
 from web3.contract import Contract
 
-from diamondtrace import deployments, mint
+from diamondtrace import deployments, mint, production
 from diamondtrace.artifacts import abi
 from diamondtrace.authorizations import Authorization, sign_authorization
 from diamondtrace.chain import EIP7825_TX_GAS_CAP, Chain
@@ -257,7 +257,7 @@ def _ceiling_seconds(env: Env, path: Path) -> float:
     clock starts, then sent raw back to back and their receipts awaited."""
     producer = env.sender(1)
     limit = env.registry.functions.MAX_BATCH().call()
-    rows = mint.read_production_run(path)
+    rows = production.read_production_run(path)
     batches = [rows[i : i + limit] for i in range(0, len(rows), limit)]
     calls = [mint.register_call(env.registry, producer.address, b) for b in batches]
     gas = mint.gas_model(env.registry, producer, producer.address, batches[0])
@@ -278,7 +278,7 @@ def _mint_seconds(env: Env, path: Path) -> tuple[float, float, int]:
     start = time.perf_counter()
     result = mint.mint(env.registry, env.sender(1), path, on_plan=lambda _: checked.append(time.perf_counter()))
     seconds = time.perf_counter() - start
-    assert result.registered == mint.read_production_run(path).__len__()
+    assert result.registered == production.read_production_run(path).__len__()
     return seconds, checked[0] - start, len(result.transactions)
 
 

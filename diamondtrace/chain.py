@@ -112,11 +112,13 @@ def read(calls: list[ContractFunction | Call], block: str = "latest") -> list[An
     """Several view calls in one JSON-RPC batch; each result as `.call()` on a contract with
     `decode_tuples` gives it (one output: the value itself; structs: named tuples)."""
     replies = batch_request(calls[0].w3, [eth_call(call, block) for call in calls]) if calls else []
-    results = []
-    for call, raw in zip(calls, replies):
-        values = [with_names(out, v) for out, v in zip(call.abi["outputs"], decoded(call, raw))]
-        results.append(values[0] if len(values) == 1 else tuple(values))
-    return results
+    return [result_of(call, raw) for call, raw in zip(calls, replies)]
+
+
+def result_of(call: ContractFunction | Call, raw: str) -> Any:
+    """An `eth_call` reply as `.call()` on a contract with `decode_tuples` gives it."""
+    values = [with_names(out, v) for out, v in zip(call.abi["outputs"], decoded(call, raw))]
+    return values[0] if len(values) == 1 else tuple(values)
 
 
 def view(call: ContractFunction | Call, block: str = "latest") -> tuple:

@@ -32,6 +32,7 @@ from . import (
     localnode,
     mint,
     participants,
+    planning,
     verify,
 )
 from .artifacts import revert_message
@@ -258,7 +259,7 @@ def cmd_mint(ctx: Context) -> int:
     to = parse_address(args.to, "--to") if args.to else None
     bar = None
 
-    def on_plan(plan: mint.Plan) -> None:
+    def on_plan(plan: planning.Plan) -> None:
         nonlocal bar
         print(
             f"{args.file}: {len(plan.new) + len(plan.already)} stones; {len(plan.already)} already registered, "

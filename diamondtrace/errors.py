@@ -1,7 +1,7 @@
 """The errors a user can cause or meet, each with the exit code the command documents.
 
 0 success; 1 `verify` found the record broken or the stone flagged; 2 bad input or a refusal
-before anything was sent; 3 a chain or transaction failure.
+before anything was sent; 3 a chain or transaction failure; 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ EXIT_OK = 0
 EXIT_RECORD_BROKEN = 1
 EXIT_BAD_INPUT = 2
 EXIT_CHAIN = 3
+EXIT_INTERRUPTED = 130
 
 
 class DiamondTraceError(Exception):

@@ -2,56 +2,30 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 from web3.contract import Contract
 
-from .errors import InputError
-from .model import MAX_DESCRIPTION, parse_centicarats, text32, token_id
+from . import tables
+from .model import text32, token_of
+from .production import CARAT, DESCRIPTION, STONE_ID
 from .sending import Sender, Sent
+
+CHILDREN = tables.Schema(required=("stone_id", "carat"), optional=("description",), max_rows=10_000, what="stones")
 
 
 def read_children(path: Path) -> list[tuple[int, int, str | None]]:
-    """`split`'s and `declare`'s CSV: stone_id,carat[,description]."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path} is not UTF-8") from None
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
-    except csv.Error as exc:
-        raise InputError(f"{path}: malformed CSV: {exc}") from None
-    if not rows or [c.strip().lower() for c in rows[0]][:2] != ["stone_id", "carat"]:
-        raise InputError(f"{path}:1: the header must be stone_id,carat[,description]")
-    width = len(rows[0])
-    children, problems, seen = [], [], set()
-    for line, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != width:
-            problems.append(f"{path}:{line}: expected {width} fields, found {len(row)}")
-            continue
-        try:
-            sid = row[0].strip()
-            token = token_id(sid)
-            if sid in seen:
-                raise InputError(f"stone ID {sid} repeated")
-            seen.add(sid)
-            description = row[2].strip() if width > 2 and row[2].strip() else None
-            if description and len(description.encode()) > MAX_DESCRIPTION:
-                raise InputError(f"description is {len(description.encode())} bytes; at most {MAX_DESCRIPTION}")
-            children.append((token, parse_centicarats(row[1]), description))
-        except InputError as exc:
-            problems.append(f"{path}:{line}: {exc}")
+    """`split`'s and `declare`'s CSV, `stone_id,carat[,description]`: each stone's token id,
+    weight and description; `TableInvalid` naming every problem."""
+    table = tables.read(path, CHILDREN, bulk=False)
+    children, problems = tables.RowChecker(table.header, (STONE_ID, CARAT, DESCRIPTION), _child, "stone_id").check(table.data)
     if problems:
-        raise InputError("nothing was sent:\n" + "\n".join(problems))
-    if not children:
-        raise InputError(f"{path}: no stones listed")
+        raise tables.TableInvalid(path, problems)
     return children
+
+
+def _child(line: int, v: dict) -> tuple[int, int, str | None]:
+    return token_of(v["stone_id"]), v["carat"], v.get("description")
 
 
 def _columns(stones: list[tuple[int, int, str | None]]) -> tuple[list[int], list[int], list[str]]:

@@ -243,11 +243,11 @@ def account_lock(sender: Sender) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _nonce_requests(address: str) -> list[tuple[str, list]]:
+def nonce_requests(address: str) -> list[tuple[str, list]]:
     return [("eth_getTransactionCount", [address, "pending"]), ("eth_getTransactionCount", [address, "latest"])]
 
 
-def _unmined(pending: str, latest: str) -> int:
+def unmined_count(pending: str, latest: str) -> int:
     return int(pending, 16) - int(latest, 16)
 
 
@@ -255,7 +255,7 @@ def wait_for_pending(sender: Sender, timeout: float = 120) -> int:
     """Waits until transactions this account sent earlier (say, by an interrupted run) are mined,
     so that the check against the chain sees them. Returns how many there were."""
     def unmined() -> int:
-        return _unmined(*rpc(lambda: batch_request(sender.w3, _nonce_requests(sender.address))))
+        return unmined_count(*rpc(lambda: batch_request(sender.w3, nonce_requests(sender.address))))
 
     waiting = left = unmined()
     deadline = time.monotonic() + timeout

@@ -60,6 +60,36 @@ def test_every_problem_is_reported_at_once(dt, tmp_path):
     assert "run.csv:5: column carat" in r.err and "run.csv:5: column country" in r.err
 
 
+def test_the_files_and_the_chains_problems_come_in_one_pass(dt, tmp_path):
+    """A new user once fixed a file in rounds: the chain's objections (an unknown certificate, a
+    stone outside the prefix) and a repeated ID only appeared once every cell was right."""
+    rows = [
+        ["BW-P1", "1.00", "Jwaneng", "BW", "2026-11-20", "NO-SUCH-KP"],
+        ["BW-P2", "x", "Jwaneng", "BW", "2026-11-20", ""],
+        ["BW-P1", "1.00", "Jwaneng", "BW", "2026-11-31", ""],
+        ["IN-P4", "1.00", "Jwaneng", "BW", "2026-11-20", ""],
+    ]
+    r = refused(dt, "mint", write_csv(tmp_path / "run.csv", rows, HEADER), "--dev-account", 1, contains="5 problems, nothing was sent")
+    for where, message in [
+        ("run.csv:2: column kp_certificate", "KP certificate NO-SUCH-KP of BW is not recorded"),
+        ("run.csv:3: column carat", "'x' is not a decimal number"),
+        ("run.csv:4: column production_date", "'2026-11-31' does not exist"),
+        ("run.csv:4: column stone_id", "stone ID BW-P1 repeated (first on line 2)"),
+        ("run.csv:5: column stone_id", "does not start with the producer's prefix 'BW-'"),
+    ]:
+        assert f"{where}: " in r.err and message in r.err.split(f"{where}: ", 1)[1].splitlines()[0], (where, r.err)
+
+
+def test_a_split_file_is_read_as_a_run_is(dt, tmp_path):
+    children = tmp_path / "children.csv"
+    children.write_text("stone_id,carat,description\nBW-C1,0.50,\nBW-C1,x,\n=2+2,0.1,\nBW-C4,0.2,a\tb\n")
+    r = refused(dt, "split", "BW-NOPE", children, "--dev-account", 3, contains="4 problems, nothing was sent")
+    assert "children.csv:3: column stone_id: stone ID BW-C1 repeated (first on line 2)" in r.err
+    assert "children.csv:3: column carat: carat 'x' is not a decimal number" in r.err
+    assert "children.csv:4: column stone_id: '=2+2' starts like a spreadsheet formula" in r.err
+    assert "children.csv:5: column description: description contains control characters" in r.err
+
+
 def test_header_problems(dt, tmp_path):
     missing = write_csv(tmp_path / "missing.csv", [["BW-1", "1.00", "Jwaneng", "BW"]], "stone_id,carat,mine,country")
     refused(dt, "mint", missing, "--dev-account", 1, contains="column production_date: required column missing")

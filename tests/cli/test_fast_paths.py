@@ -8,51 +8,57 @@ from faster_eth_abi import decode, encode
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from diamondtrace import mint
+from diamondtrace import production, tables
 from diamondtrace.abi import decode_result, encode_args
 
 HEADER = "stone_id,carat,mine,country,production_date"
 TODAY = dt.date(2026, 11, 25)
-ROW = st.tuples(
-    st.sampled_from(["BW-1", "BW-2", "BW-3", "=cmd", "", "BW 4"]),
-    st.sampled_from(["1.5", "0.25", "0", "x", "12.345"]),
-    st.sampled_from(["Jwaneng", "", " Orapa "]),
-    st.sampled_from(["BW", "ZZ", "bw"]),
-    st.sampled_from(["2026-11-20", "2030-01-01", "20-11-2026"]),
-).map(",".join)
-LINE = st.one_of(ROW, ROW.map(lambda r: r + ",extra"), ROW.map(lambda r: r.rsplit(",", 1)[0]), st.just(""), st.just("  "))
+CELLS = [
+    ["BW-1", "BW-2", "BW-3", "=cmd", "", "BW 4"],
+    ["1.5", "0.25", "0", "x", "12.345", "10485.76", "007.10"],
+    ["Jwaneng", "", " Orapa ", "+SUM(1)"],
+    ["BW", "ZZ", "bw"],
+    ["2026-11-20", "2030-01-01", "20-11-2026", "2026-11-31"],
+]
+OPTIONAL = {"kp_certificate": ["", "BW-KP-1", "@x", "x" * 33], "description": ["", "Yellowish octahedron", "ñandú " * 90, "tab\there"]}
+
+
+def _lines(columns):
+    row = st.tuples(*map(st.sampled_from, columns)).map(",".join)
+    return st.one_of(row, row.map(lambda r: r + ",extra"), row.map(lambda r: r.rsplit(",", 1)[0]), st.just(""), st.just("  "))
 
 
 def _read(path, bulk: bool):
     try:
-        rows = mint.read_production_run(path, TODAY) if bulk else _without_bulk(path)
-        return [(r.line, r.stone_id, r.token_id, r.centicarats, r.mine, r.country, r.production_date, r.kp_certificate) for r in rows]
-    except mint.ProductionRunInvalid as exc:
+        return [(r.line, r.stone_id, r.token_id, r.centicarats, r.mine, r.country, r.production_date, r.kp_certificate, r.description)
+                for r in production.read_production_run(path, TODAY, bulk=bulk)]  # fmt: skip
+    except tables.TableInvalid as exc:
         return str(exc)
 
 
-def _without_bulk(path):
-    plain, mint._plain_table = mint._plain_table, lambda text: None
-    try:
-        return mint.read_production_run(path, TODAY)
-    finally:
-        mint._plain_table = plain
+@st.composite
+def _files(draw):
+    extra = draw(st.lists(st.sampled_from(sorted(OPTIONAL)), unique=True))
+    lines = draw(st.lists(_lines(CELLS + [OPTIONAL[name] for name in extra]), min_size=1, max_size=8))
+    return ",".join([HEADER, *extra]), lines
 
 
-@settings(max_examples=150, deadline=None)
-@given(lines=st.lists(LINE, min_size=1, max_size=8), newline=st.sampled_from(["\n", "\r\n"]), last=st.sampled_from(["", "\n", "\r\n"]))
-def test_the_bulk_reader_reads_what_the_csv_module_reads(tmp_path_factory, lines, newline, last):
+@settings(max_examples=200, deadline=None)
+@given(file=_files(), newline=st.sampled_from(["\n", "\r\n"]), last=st.sampled_from(["", "\n", "\r\n"]))
+def test_the_bulk_reader_reads_what_the_csv_module_reads(tmp_path_factory, file, newline, last):
+    header, lines = file
     path = tmp_path_factory.mktemp("runs") / "run.csv"
-    path.write_bytes((newline.join([HEADER, *lines]) + last).encode())
+    path.write_bytes((newline.join([header, *lines]) + last).encode())
     assert _read(path, bulk=True) == _read(path, bulk=False)
 
 
 def test_a_mine_export_takes_the_bulk_path(tmp_path):
     text = HEADER + "\r\n" + "\r\n".join(f"BW-{i},1.{i % 100:02d},Jwaneng,BW,2026-11-20" for i in range(3000)) + "\r\n"
-    header, columns = mint._plain_table(text)
-    assert header == HEADER.split(",") and len(columns[0]) == 3000 and columns[0][-1] == "BW-2999"
     path = tmp_path / "run.csv"
     path.write_bytes(text.encode())
+    table = tables.read(path, production.STONES)
+    assert table.plain and table.header == HEADER.split(",") and len(table.columns["stone_id"]) == 3000
+    assert tables.bulk_values(table.columns, production.columns_for(TODAY), "stone_id", set()) is not None
     assert _read(path, bulk=True) == _read(path, bulk=False)
 
 

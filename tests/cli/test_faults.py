@@ -2,6 +2,7 @@
 
 import json
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -9,7 +10,7 @@ import threading
 import time
 
 import pytest
-from cli_support import DIAMONDTRACE, address, run_rows, write_csv
+from cli_support import DIAMONDTRACE, RpcProxy, address, run_rows, write_csv
 from web3 import Web3
 
 from diamondtrace.deployments import registry_contract
@@ -67,10 +68,32 @@ def test_an_interrupted_mint_exits_130_and_a_rerun_completes_it(dt, tmp_path):
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=120)
     assert process.returncode == 130, err
-    assert "interrupted: whatever was mined is on chain; run the same command again to continue" in err
+    assert re.search(r"interrupted\n[0-9]+ of the 2400 new stones are confirmed on chain", err), err
+    assert "Run the same command again: it skips every stone already on chain and registers the rest" in err
     assert "Traceback" not in err and out == ""
     rerun = dt("mint", path, "--batch-size", 20, "--dev-account", 1, json=True).json
     assert rerun["already_registered"] + rerun["registered"] == len(rows) and rerun["already_registered"] > 0
+    _assert_exactly_the_files_stones(registry, rows, stones_before)
+
+
+def test_a_chain_that_dies_mid_mint_says_how_far_the_run_got(dt, tmp_path):
+    """The node goes away while batches go out: exit 3, how many stones are confirmed, and that
+    the same command registers the rest, as after Ctrl-C."""
+    rows = run_rows("BW-DIE", 1_200)
+    path = write_csv(tmp_path / "run.csv", rows)
+    registry = _registry(dt)
+    stones_before = registry.functions.totals().call()[0]
+    with RpcProxy(dt.url) as proxy:
+        process = dt.at(proxy.url).process("mint", path, "--batch-size", 20, "--dev-account", 1)
+        deadline = time.monotonic() + 60
+        while registry.functions.totals().call()[0] == stones_before and time.monotonic() < deadline:
+            time.sleep(0.01)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 3, err
+    confirmed = int(re.search(r"([0-9]+) of the 1200 new stones are confirmed on chain", err).group(1))
+    assert confirmed % 20 == 0 and confirmed <= registry.functions.totals().call()[0] - stones_before
+    assert "Run the same command again: it skips every stone already on chain" in err and "Traceback" not in err
+    dt("mint", path, "--batch-size", 20, "--dev-account", 1)
     _assert_exactly_the_files_stones(registry, rows, stones_before)
 
 
