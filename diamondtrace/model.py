@@ -28,29 +28,12 @@ ROLES: dict[str, int] = {
 }
 
 
-class Kind(enum.IntEnum):
-    ROUGH = 0
-    POLISHED = 1
-
-
-class Origin(enum.IntEnum):
-    """How a stone entered the registry."""
-
-    MINE = 0
-    SPLIT = 1
-    DECLARED = 2
-
-
-class Status(enum.IntEnum):
-    IN_TRADE = 0
-    RETAILED = 1
-    SPLIT = 2
-
-
-class Flag(enum.IntEnum):
-    NONE = 0
-    STOLEN = 1
-    LOST = 2
+# IDiamondRegistry's enums: a stone's kind, how it entered the registry (Origin), where it stands
+# in the trade (Status), and the theft flag.
+Kind = enum.IntEnum("Kind", "ROUGH POLISHED", start=0)
+Origin = enum.IntEnum("Origin", "MINE SPLIT DECLARED", start=0)
+Status = enum.IntEnum("Status", "IN_TRADE RETAILED SPLIT", start=0)
+Flag = enum.IntEnum("Flag", "NONE STOLEN LOST", start=0)
 
 
 class Action(enum.IntEnum):

@@ -9,7 +9,7 @@ contract tuple. A record that does not exist raises `NotFound`; a chain that fai
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Callable
 
 import requests
@@ -155,17 +155,7 @@ class Participant:
         return bool(self.roles)
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "address": self.address,
-            "name": self.name,
-            "country": self.country,
-            "roles": self.roles,
-            "accredited": self.accredited,
-            "prefix": self.prefix,
-            "successor": self.successor,
-            "nonce": self.nonce,
-            "rjc": self.rjc.as_json(),
-        }
+        return {**asdict(self), "accredited": self.accredited, "rjc": self.rjc.as_json()}
 
 
 @dataclass(frozen=True)
