@@ -81,7 +81,7 @@ def _sig(text: str) -> bytes:
 
 
 TRANSFER = _sig("Transfer(address,address,uint256)")
-RECORD = _sig(proof.RECORD_EVENT)
+RECORD = _sig(records.RECORD_EVENT)
 DRAWN = _sig("CertificateDrawn(uint32,uint256,uint32,uint64)")
 DRAWN_BY_BATCH = _sig("CertificateDrawnByBatch(uint32,uint32,uint64,uint64)")
 GRADED = _sig("StoneGraded(uint256,address,bytes32,(bytes32,uint32,bytes8,bytes8,bytes16,bool,bytes32))")
