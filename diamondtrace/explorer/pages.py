@@ -12,7 +12,6 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
 
 from eth_utils import event_abi_to_log_topic
 from web3 import Web3
@@ -30,6 +29,8 @@ from .render import segment
 LATEST = 10
 MAX_LISTED = 200
 HASH = re.compile(r"0x[0-9a-fA-F]{64}")
+# Call and event arguments that hold token ids, shown as their stone IDs on the transaction page.
+STONE_ARGUMENTS = {"tokenid", "tokenids", "id", "parent", "parentid", "childids", "children"}
 
 
 class BadRequest(Exception):
@@ -152,7 +153,7 @@ def _card(uri: str) -> Card:
 
 def stone(view: View, ref: str) -> Page:
     try:
-        token = parse_stone(unquote(ref))
+        token = parse_stone(ref)
     except InputError as exc:
         raise BadRequest(str(exc)) from None
     p = verify.provenance(view.registry, token, view.deployment.block)
@@ -187,13 +188,13 @@ class CertificatePage:
 def certificate(view: View, *parts: str) -> Page:
     """A KP certificate: `/kp/<exporting>/<number>`, or `/kp/<number>` naming its country first."""
     if len(parts) == 1:
-        number = unquote(parts[0])
+        number = parts[0]
         recorded = view.logs("CertificateRecorded", {"number": text32(number)}, view.kp) if _text(number) else []
         if not recorded:
             raise NotFound(f"No KP certificate {number} is recorded on this registry.")
         exporting = country_of(recorded[0]["args"]["exporting"]) or ""
     else:
-        exporting, number = unquote(parts[0]), unquote(parts[1])
+        exporting, number = parts
     if exporting not in COUNTRIES or not _text(number):
         raise BadRequest(f"“{exporting}/{number}” is not a country code and a certificate number.")
     found = view.registry.certificate_id(exporting.encode(), text32(number))
@@ -332,7 +333,7 @@ def _custody_fields(r: CustodyRecord) -> dict[str, Any]:
 
 def _shown(name: str, value: Any) -> str:
     """An ABI value as text: a token id as its stone ID, short text fields as text."""
-    if isinstance(value, int) and name.lower() in {"tokenid", "id", "parent", "parentid"} and value > 2**200:
+    if isinstance(value, int) and name.lower() in STONE_ARGUMENTS and value > 2**200:
         return stone_id(value)
     if isinstance(value, (list, tuple)):
         if len(value) > 12:

@@ -38,6 +38,8 @@ HTML_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+# Matched on the path as sent, so a percent-encoded `/` stays inside its segment; each segment is
+# decoded before it reaches its page.
 ROUTES: list[tuple[re.Pattern[str], Callable[..., Page]]] = [
     (re.compile(r"/"), pages.home),
     (re.compile(r"/stone/([^/]+)"), pages.stone),
@@ -102,7 +104,7 @@ class Explorer:
             match = pattern.fullmatch(path)
             if match:
                 view = self._view()
-                return html(200, page(view, *match.groups()), view)
+                return html(200, page(view, *map(unquote, match.groups())), view)
         return error(404, "No such page", f"There is no page at {unquote(path)}.")
 
     def _view(self) -> View:
