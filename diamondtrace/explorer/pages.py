@@ -98,6 +98,13 @@ def _text(value: str) -> bool:
     return bool(TEXT_PATTERN.fullmatch(value)) and not value.startswith(" ")
 
 
+def _exporting_country(view: View, number: str) -> str | None:
+    """The country of the first certificate recorded with `number` (numbers are unique per
+    exporting country, so two countries may share one)."""
+    recorded = view.logs("CertificateRecorded", {"number": text32(number)}, view.kp) if _text(number) else []
+    return country_of(recorded[0]["args"]["exporting"]) if recorded else None
+
+
 def search(view: View, query: str) -> str:
     """Where a search goes: the path of the page of whatever the query names."""
     q = query.strip()
@@ -109,10 +116,9 @@ def search(view: View, query: str) -> str:
             return f"/tx/{q}"
     if re.fullmatch(r"0x[0-9a-fA-F]{40}", q):
         return f"/address/{Web3.to_checksum_address(q)}"
-    if _text(q):
-        recorded = view.logs("CertificateRecorded", {"number": text32(q)}, view.kp)
-        if recorded:
-            return f"/kp/{segment(country_of(recorded[0]['args']['exporting']) or '')}/{segment(q)}"
+    exporting = _exporting_country(view, q)
+    if exporting:
+        return f"/kp/{segment(exporting)}/{segment(q)}"
     try:
         token = parse_stone(q)
     except InputError:
@@ -157,7 +163,10 @@ def stone(view: View, ref: str) -> Page:
     except InputError as exc:
         raise BadRequest(str(exc)) from None
     p = verify.provenance(view.registry, token, view.deployment.block)
-    siblings = [c for c in view.registry.lineage(p.stone.parent)[1] if c != token] if p.stone.parent else []
+    siblings: list[int] = []
+    if p.stone.parent:
+        _, children = view.registry.lineage(p.stone.parent)
+        siblings = [c for c in children if c != token]
     journey = p.history.records + (p.parent_history.records if p.parent_history else [])
     view.people.read(
         [p.stone.holder, p.origin.registrant, p.batch.registrant]
@@ -189,10 +198,9 @@ def certificate(view: View, *parts: str) -> Page:
     """A KP certificate: `/kp/<exporting>/<number>`, or `/kp/<number>` naming its country first."""
     if len(parts) == 1:
         number = parts[0]
-        recorded = view.logs("CertificateRecorded", {"number": text32(number)}, view.kp) if _text(number) else []
-        if not recorded:
+        exporting = _exporting_country(view, number)
+        if exporting is None:
             raise NotFound(f"No KP certificate {number} is recorded on this registry.")
-        exporting = country_of(recorded[0]["args"]["exporting"]) or ""
     else:
         exporting, number = parts
     if exporting not in COUNTRIES or not _text(number):
