@@ -248,3 +248,16 @@ def test_searches_and_error_pages_echo_hostile_input_inertly(hostile, site, host
     # The API answers JSON, which a browser never renders as a page.
     api = requests.get(f"{site}/api/stone/{segment(CHILD)}")
     assert api.headers["Content-Type"].startswith("application/json") and api.json()["stone_id"] == CHILD
+
+
+def test_long_hostile_text_fits_a_phone(hostile, site, browser):
+    """Hostile text without spaces (stone IDs, certificate numbers, the command to copy) and long
+    names wrap on a 390 px phone: no sideways scrolling."""
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, java_script_enabled=False)
+    try:
+        for path in [f"/stone/{segment(CHILD)}", f"/kp/BW/{segment(CERT_REGISTERED)}", f"/address/{hostile.producer}",
+                     f"/tx/{hostile.transactions['register']}", f"/search?q={segment(EVERYTHING)}"]:  # fmt: skip
+            phone.goto(site + path)
+            assert phone.evaluate("document.documentElement.scrollWidth") <= 390 + 1, path
+    finally:
+        phone.close()
