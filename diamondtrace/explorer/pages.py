@@ -143,7 +143,7 @@ class Card:
 
 @dataclass(frozen=True)
 class StonePage:
-    p: Provenance
+    provenance: Provenance
     card: Card
     siblings: list[int]
 

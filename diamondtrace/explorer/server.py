@@ -63,8 +63,14 @@ def html(status: int, page: Page, view: View | None = None, query: str = "") -> 
     return Response(status, "text/html", body, dict(HTML_HEADERS))
 
 
+@dataclass(frozen=True)
+class Failure:
+    status: int
+    message: str
+
+
 def error(status: int, title: str, message: str, query: str = "") -> Response:
-    return html(status, Page("error.html", title, {"status": status, "message": message}), query=query)
+    return html(status, Page("error.html", title, Failure(status, message)), query=query)
 
 
 class Explorer:

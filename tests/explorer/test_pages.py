@@ -208,6 +208,8 @@ def test_unknown_malformed_and_unreachable_give_clear_pages(demo, site, tmp_path
     try:
         r = requests.get(f"http://127.0.0.1:{dead.server_address[1]}/stone/{demo.consumer_stone}")
         assert r.status_code == 503 and "The chain is unreachable" in r.text and "Traceback" not in r.text
+        api = requests.get(f"http://127.0.0.1:{dead.server_address[1]}/api/stone/{demo.consumer_stone}")
+        assert api.status_code == 503 and "cannot reach" in api.json()["error"]
     finally:
         dead.shutdown()
 
