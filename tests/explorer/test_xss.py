@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 import pytest
 import requests
+from explorer_support import SCREENSHOTS
 from web3 import Web3
 
 from diamondtrace.deployments import certificates_contract, registry_contract
@@ -182,6 +183,8 @@ def test_hostile_text_is_inert_on_stone_pages(hostile, site, hostile_page):
           f"colour {COLOUR}", f"clarity {CLARITY}", f"cut {CUT}",
           *(names[a] for a in (hostile.producer, hostile.trader, hostile.manufacturer, hostile.lab)))  # fmt: skip
     assert "Record complete and consistent" in page.locator(".verdict").first.inner_text()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "hostile-stone.png"), full_page=True)
     inert(page, page.goto(f"{site}/stone/{segment(ROUGH)}"), 200,
           f"Stone {ROUGH}", CHILD, SIBLING, f"registrant's {EVERYTHING}", CERT_CROSSING, names[hostile.producer])  # fmt: skip
     inert(page, page.goto(f"{site}/stone/{segment(ROUGH_URL)}"), 200, f"Stone {ROUGH_URL}", CERT_REGISTERED, MINE)
