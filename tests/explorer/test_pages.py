@@ -16,8 +16,9 @@ from diamondtrace.records import RECORD_TOPIC
 
 def test_the_demo_tells_the_whole_journey(demo):
     out = demo.output
-    for step in ["Deployed a new registry", "accredited Debswana", "recorded certificate", "registered a production run of 1,200 stones",
-                 "Exported a parcel", "sold rough stone", "cut it into 3 polished stones", "graded it", "Sold at retail", "Journey complete"]:
+    for step in ["Deployed a new registry", "accredited Debswana", "recorded certificate",
+                 "registered a production run of 1,200 stones", "Exported a parcel", "sold rough stone",
+                 "cut it into 3 polished stones", "graded it", "Sold at retail", "Journey complete"]:  # fmt: skip
         assert step in out, step
     seconds = float(re.search(r"Journey complete in ([0-9.]+) s", out).group(1))
     assert seconds < 60
@@ -72,6 +73,21 @@ def test_the_stone_page_shows_record_verdict_journey_lineage_and_certificate(dem
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390 + 1  # no sideways scrolling on a phone
     phone.screenshot(path=str(SCREENSHOTS / "stone-page-phone.png"), full_page=True)
     phone.close()
+
+
+def test_pages_load_nothing_but_the_explorer_s_own_stylesheet(demo, site, page):
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    for path in ["/", f"/stone/{demo.consumer_stone}", "/stone/NO-SUCH-STONE"]:
+        requested.clear()
+        response = page.goto(site + path)
+        assert response.headers["content-security-policy"].startswith("default-src 'none'")
+        assert [url for url in requested if not url.startswith("data:")] == [site + path, f"{site}/static/explorer.css"], path
+        # The stylesheet applies: the header is the explorer's dark blue.
+        assert page.evaluate("getComputedStyle(document.querySelector('header')).backgroundColor") == "rgb(27, 42, 58)"
+    assert requests.get(f"{site}/static/explorer.css").headers["Content-Type"].startswith("text/css")
+    for missing in ["/static/nothing.css", "/static/..%2Fpages.py", "/static/explorer.css%00.py"]:
+        assert requests.get(site + missing).status_code == 404, missing
 
 
 def test_the_certificate_and_address_pages(demo, site, page):
@@ -154,7 +170,8 @@ class _Tampering(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def tampering_site(demo):
-    handler = type("Handler", (_Tampering,), {"upstream": demo.rpc_url, "victim": "0x" + token_id(demo.consumer_stone).to_bytes(32, "big").hex()})
+    victim = "0x" + token_id(demo.consumer_stone).to_bytes(32, "big").hex()
+    handler = type("Handler", (_Tampering,), {"upstream": demo.rpc_url, "victim": victim})
     proxy = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
     server = serve(Explorer(f"http://127.0.0.1:{proxy.server_address[1]}", demo.deployment), "127.0.0.1", 0)
@@ -191,6 +208,8 @@ def test_unknown_malformed_and_unreachable_give_clear_pages(demo, site, tmp_path
     try:
         r = requests.get(f"http://127.0.0.1:{dead.server_address[1]}/stone/{demo.consumer_stone}")
         assert r.status_code == 503 and "The chain is unreachable" in r.text and "Traceback" not in r.text
+        api = requests.get(f"http://127.0.0.1:{dead.server_address[1]}/api/stone/{demo.consumer_stone}")
+        assert api.status_code == 503 and "cannot reach" in api.json()["error"]
     finally:
         dead.shutdown()
 

@@ -1,0 +1,16 @@
+"""The consumer's view: a read-only web explorer for the registry, reading the chain live.
+
+Server-rendered pages that work without JavaScript and on a phone, with nothing fetched from the
+internet. Every page is built from the chain on each request; `/api/stone/<id>` returns exactly
+what `verify --json` prints.
+
+- `server`: routes, status codes, the stylesheet, the server thread;
+- `pages`: what each page shows, gathered from the chain as typed values;
+- `reads`: one request's reads of the chain (participants in one batch, event scans, block times);
+- `render`: the Jinja2 environment (autoescaped) and its filters; the templates are in
+  diamondtrace/templates/, the stylesheet in diamondtrace/static/.
+"""
+
+from .server import Explorer, serve
+
+__all__ = ["Explorer", "serve"]
