@@ -10,16 +10,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from web3 import Web3
 from web3.contract import Contract
 
-from .artifacts import abi, artifact
+from .artifacts import abi, compiler_settings
 from .chain import Chain, rpc
 from .errors import InputError
 from .sending import Sender
 from .toolchain import PROJECT_ROOT
 
+# One record per chain id, in the project directory (the checkout, or where an installed command runs).
 DEPLOYMENTS_DIR = PROJECT_ROOT / "deployments"
 
 
@@ -86,19 +86,6 @@ def grading_contract(registry: Contract) -> Contract:
     """The registry's book of grading reports."""
     address = registry.functions.grading().call()
     return registry.w3.eth.contract(address=address, abi=abi("GradingBook"), decode_tuples=True)
-
-
-def compiler_settings() -> dict[str, Any]:
-    """The exact compiler version and settings the artifacts were built with (for verification)."""
-    config = yaml.safe_load((PROJECT_ROOT / "brownie-config.yaml").read_text())["compiler"]
-    solc = config["solc"]
-    return {
-        "version": artifact("DiamondRegistry")["compiler"]["version"],
-        "optimizer": solc["optimizer"],
-        "viaIR": bool(solc.get("viaIR", False)),
-        "evmVersion": config["evm_version"],
-        "remappings": solc.get("remappings", []),
-    }
 
 
 def deploy(chain: Chain, sender: Sender) -> Deployment:

@@ -1,8 +1,10 @@
 """Where the project's tools live, and how brownie and py-solc-x are pointed at them.
 
-Everything comes from the project's own installs: Anvil and solc from ``node_modules`` (npm),
-the Python side from ``.venv``. Nothing relies on a global ``anvil`` or ``solc``, and nothing is
-downloaded at run time.
+In the checkout everything comes from the project's own installs: Anvil and solc from
+``node_modules`` (npm), the Python side from ``.venv``; nothing relies on a global ``solc``, and
+nothing is downloaded at run time. An installed package (a wheel, outside the checkout) needs
+no compiler (its contracts ship compiled); for the local chain it takes an npm Anvil installed in
+the current directory, else ``anvil`` on PATH.
 """
 
 from __future__ import annotations
@@ -17,7 +19,14 @@ from pathlib import Path
 
 from .errors import SetupError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_CHECKOUT = Path(__file__).resolve().parent.parent
+# Whether the package runs from the DiamondTrace checkout (an editable install) rather than from
+# an installed wheel.
+IN_CHECKOUT = (_CHECKOUT / "brownie-config.yaml").is_file() and (_CHECKOUT / "contracts").is_dir()
+# The project directory: deployment records (deployments/) and the local chain (.chain/) live
+# here. The checkout when the package runs from one; for an installed package, the current
+# directory, as for git or npm.
+PROJECT_ROOT = _CHECKOUT if IN_CHECKOUT else Path.cwd()
 NODE_MODULES = PROJECT_ROOT / "node_modules"
 SOLC_BRIDGE = PROJECT_ROOT / "toolchain" / "solc.cjs"
 
@@ -30,6 +39,17 @@ _ANVIL_PLATFORMS = {
 }
 
 SETUP_HINT = "run `make setup` in the DiamondTrace checkout"
+ANVIL_HINT = (
+    "install Foundry's Anvil: `npm install @foundry-rs/anvil` in this directory, or Foundry "
+    "(https://getfoundry.sh) so that `anvil` is on PATH"
+)
+
+
+def require_checkout(what: str) -> Path:
+    """The checkout's root, for the jobs that need its sources (compiling, the toolchain links)."""
+    if not IN_CHECKOUT:
+        raise SetupError(f"{what} needs the DiamondTrace checkout (its contracts and npm packages); an installed package has none")
+    return _CHECKOUT
 
 
 def node_executable() -> str:
@@ -43,20 +63,27 @@ def node_executable() -> str:
 
 
 def anvil_executable() -> Path:
-    """The native Anvil binary that npm installed for this platform."""
+    """The Anvil the local chain runs: the native binary npm installed for this platform under
+    the project directory (in the checkout, that pinned one and no other); for an installed
+    package without one, `anvil` on PATH."""
     key = (sys.platform, platform.machine().lower())
     package = _ANVIL_PLATFORMS.get(key)
-    if package is None:
-        raise SetupError(f"Anvil has no npm build for {key[0]}/{key[1]}")
-    binary = NODE_MODULES / "@foundry-rs" / package / "bin" / "anvil"
-    if not binary.is_file():
+    binary = NODE_MODULES / "@foundry-rs" / package / "bin" / "anvil" if package else None
+    if binary is not None and binary.is_file():
+        return binary
+    if IN_CHECKOUT:
+        if binary is None:
+            raise SetupError(f"Anvil has no npm build for {key[0]}/{key[1]}")
         raise SetupError(f"Anvil is not installed (no {os.path.relpath(binary, PROJECT_ROOT)}): {SETUP_HINT}")
-    return binary
+    found = shutil.which("anvil")
+    if found is None:
+        raise SetupError(f"Anvil is not installed (none under {NODE_MODULES}, none on PATH): {ANVIL_HINT}")
+    return Path(found)
 
 
 def pinned_solc_version() -> str:
     """The compiler version in package.json, which brownie-config.yaml pins too."""
-    package = json.loads((PROJECT_ROOT / "package.json").read_text())
+    package = json.loads((require_checkout("the compiler") / "package.json").read_text())
     return package["dependencies"]["solc"]
 
 
@@ -73,6 +100,7 @@ def install_into_venv(venv: Path) -> list[str]:
     - a ``.pth`` start-up line so every Python in the venv (brownie, pytest, scripts) finds both
       without the venv being activated.
     """
+    require_checkout("linking the toolchain")
     node_executable()
     anvil = anvil_executable()
     if not (NODE_MODULES / "solc" / "soljson.js").is_file():

@@ -29,10 +29,10 @@ def test_deploy_writes_the_deployment_record(deployed):
     assert record["certificates"].startswith("0x") and record["grading"].startswith("0x")
     assert record["block"] >= 1 and set(record["transactions"]) == {"DiamondRegistry", "DiamondRenderer"}
     # The settings recorded are the ones the deployed code was built with (what an explorer needs).
-    built = artifact("DiamondRegistry")["compiler"]
-    assert record["compiler"]["version"] == built["version"] and built["version"].startswith("0.8.30+commit.")
-    assert record["compiler"]["optimizer"] == built["optimizer"] and built["optimizer"]["enabled"] is True
-    assert record["compiler"]["viaIR"] is True and record["compiler"]["evmVersion"] == built["evm_version"] == "prague"
+    built = json.loads(artifact("DiamondRegistry")["metadata"])
+    assert record["compiler"]["version"] == built["compiler"]["version"] and built["compiler"]["version"].startswith("0.8.30+commit.")
+    assert record["compiler"]["optimizer"] == built["settings"]["optimizer"] and built["settings"]["optimizer"]["enabled"] is True
+    assert record["compiler"]["viaIR"] is True and record["compiler"]["evmVersion"] == built["settings"]["evmVersion"] == "prague"
     assert deployed.rpc("eth_getCode", record["registry"], "latest") != "0x"
     registry = deployed.registry()
     assert registry.functions.certificates().call() == record["certificates"]
