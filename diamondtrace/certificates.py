@@ -8,6 +8,7 @@ from pathlib import Path
 from web3.contract import Contract
 
 from . import documents
+from .countries import COUNTRIES
 from .deployments import certificates_contract
 from .errors import InputError
 from .model import country, parse_address, parse_centicarats, text32, timestamp_of
@@ -62,3 +63,23 @@ def certificate_id(registry: Contract, exporting: str, number: str) -> int:
     if not found:
         raise InputError(f"no KP certificate {number} of exporting country {exporting} is recorded on this registry")
     return found
+
+
+def exporting_country_of(number: str) -> str:
+    """The exporting country a KP certificate number names in its first two letters ("BW-KP-...")."""
+    head = number[:2]
+    if head in COUNTRIES and (len(number) == 2 or not number[2].isalpha()):
+        return head
+    raise InputError(f"KP certificate numbers are kept per exporting country: give --exporting CC for {number!r}")
+
+
+def find_certificate(registry: Contract, number: str, exporting: str | None = None) -> int:
+    """The id of KP certificate `number`; without `exporting`, of the country its first letters name."""
+    if exporting:
+        return certificate_id(registry, exporting, number)
+    guessed = exporting_country_of(number)
+    try:
+        return certificate_id(registry, guessed, number)
+    except InputError as exc:
+        # "KP-0001" reads as North Korea's: say where the country came from.
+        raise InputError(f"{exc} (the country was read from the number's first letters; give --exporting CC)") from None

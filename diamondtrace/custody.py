@@ -25,7 +25,15 @@ def transfer(
 ) -> Sent:
     """A custody transfer; `warranty`: the invoice (hashed as `document`) carries the WDC System of
     Warranties statement."""
+    check_recipient(to)
     return sender.send(registry.functions.transferCustody(to, token, int(action), document, certificate, warranty))
+
+
+def check_recipient(to: str, what: str = "--to") -> None:
+    """A stone always has a holder: nobody may send one to the zero address (the registry's refusal
+    would only say the sender is not approved)."""
+    if int(to, 16) == 0:
+        raise InputError(f"{what} is the zero address: a stone cannot be burnt or sent to nobody; give the recipient's address")
 
 
 def recover(registry: Contract, sender: Sender, tokens: list[int], document: bytes) -> Sent:

@@ -108,6 +108,57 @@ def deploy(chain: Chain, sender: Sender) -> Deployment:
     )
 
 
+def check_replaceable(path: Path, replace: bool = False) -> None:
+    """Refuses, before anything is deployed, to replace the record at `path` unless `replace`:
+    on a live network that record is the only pointer to the registry in use."""
+    if replace or not path.exists():
+        return
+    earlier = _earlier(path)
+    what = (
+        f"the record of registry {earlier['registry']} on chain {earlier['chain_id']}, deployed in block {earlier['block']}"
+        + (f" at {earlier['deployed_at']}" if earlier.get("deployed_at") else "")
+        if earlier
+        else "not a readable deployment record"
+    )
+    raise InputError(
+        f"{path} already exists ({what}); nothing was deployed. To deploy another registry, record it elsewhere "
+        f"with --deployment PATH, or pass --replace (the earlier record is kept, moved to {_aside(path, earlier).name})"
+    )
+
+
+def record(deployment: Deployment, path: Path, replace: bool = False) -> Path | None:
+    """Writes `deployment` to `path`. An earlier record there is never lost: with `replace` it is
+    moved aside (its block and registry in its name) and that path is returned; without, refused."""
+    check_replaceable(path, replace)
+    aside = None
+    if path.exists():
+        aside = _aside(path, _earlier(path))
+        os.replace(path, aside)
+    deployment.save(path)
+    return aside
+
+
+def deploy_recorded(chain: Chain, sender: Sender, path: Path, replace: bool = False) -> tuple[Deployment, Path | None]:
+    """`deploy`, then `record` at `path`; an existing record is refused before anything is sent."""
+    check_replaceable(path, replace)
+    deployment = deploy(chain, sender)
+    return deployment, record(deployment, path, replace)
+
+
+def _earlier(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text())
+        return data if {"registry", "chain_id", "block"} <= data.keys() else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _aside(path: Path, earlier: dict[str, Any] | None) -> Path:
+    if earlier:
+        return path.with_name(f"{path.stem}.block-{earlier['block']}.{earlier['registry']}{path.suffix}")
+    return path.with_name(f"{path.stem}.unreadable-{int(path.stat().st_mtime)}{path.suffix}")
+
+
 def open_registry(chain: Chain, deployment_path: Path | None) -> tuple[Deployment, Contract]:
     """The deployment record for this chain and the registry it names (checked to have code)."""
     path = deployment_path or Deployment.default_path(chain.chain_id)

@@ -7,6 +7,7 @@ from pathlib import Path
 from web3.contract import Contract
 
 from . import tables
+from .model import country as country_code
 from .model import text32, token_of
 from .production import CARAT, DESCRIPTION, STONE_ID
 from .sending import Sender, Sent
@@ -43,5 +44,5 @@ def declare(
     registry: Contract, sender: Sender, stones: list[tuple[int, int, str | None]], *, mine: str, country: str | None, lab_grown: bool
 ) -> Sent:
     """Enters polished stones made before the registry, marked "origin declared, not traced from the mine"."""
-    origin = (text32(mine, "--mine"), country.encode("ascii") if country else b"\0\0", lab_grown)
+    origin = (text32(mine, "--mine"), country_code(country) if country else b"\0\0", lab_grown)
     return sender.send(registry.functions.declare(origin, *_columns(stones)))

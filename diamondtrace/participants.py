@@ -40,6 +40,29 @@ def add_participant(
     return sender.send(registry.functions.accredit(account, current.roles | bit, country(country_code), name, word))
 
 
+def accredit(
+    registry: Contract,
+    sender: Sender,
+    account: str,
+    role: str,
+    name: str,
+    country_code: str,
+    prefix: str | None = None,
+    rjc_certificate: str | None = None,
+    rjc_expires: dt.date | None = None,
+) -> Sent:
+    """`add_participant`, then `certify_rjc` if an RJC certificate is given (with its expiry: both
+    or neither, checked before anything is sent). Returns the last transaction."""
+    if (rjc_certificate is None) != (rjc_expires is None):
+        raise InputError("give --rjc-certificate and --rjc-expires together")
+    if rjc_certificate is not None:
+        text32(rjc_certificate, "--rjc-certificate")
+    sent = add_participant(registry, sender, account, role, name, country_code, prefix)
+    if rjc_certificate is not None and rjc_expires is not None:
+        sent = certify_rjc(registry, sender, account, rjc_certificate, rjc_expires)
+    return sent
+
+
 def certify_rjc(registry: Contract, sender: Sender, account: str, certificate: str, expires: dt.date) -> Sent:
     """Records `account`'s RJC Code of Practices certification, valid through `expires` (UTC); an
     expiry in the past withdraws it."""

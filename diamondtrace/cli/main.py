@@ -1,0 +1,98 @@
+"""The command's entry point: the global options, each group of commands' parsers, and how a
+failure is reported (a message on stderr, a documented exit code, and with --json a JSON object
+on stdout too)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+import requests
+from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError, Web3RPCError
+
+from .. import __version__
+from ..artifacts import revert_message
+from ..chain import DEFAULT_RPC_URL
+from ..errors import EXIT_BAD_INPUT, EXIT_CHAIN, EXIT_INTERRUPTED, DiamondTraceError
+from ..wallet import PASSWORD_ENV
+from . import admin, kp, local, reading, stones, transfers
+from .common import Context
+from .parser import Parser, UsageError
+
+EPILOG = f"""
+exit codes: 0 success; 1 verify found the record broken or the stone flagged; 2 bad input or a
+refusal before anything was sent; 3 a chain or transaction failure; 130 interrupted (Ctrl-C).
+With --json a failure prints {{"error": MESSAGE, "exit_code": N}} on stdout too.
+Signing: --keystore PATH with --password-file PATH or ${PASSWORD_ENV}; or --dev-account N on a
+local chain (chain id 31337 or 1337). Passwords are never taken on the command line.
+"""
+
+# The order of `diamondtrace --help`'s list of commands.
+GROUPS = (local, admin, kp, stones, transfers, reading)
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="diamondtrace",
+        description="Open diamond provenance registry: register, move, grade and verify diamonds on an EVM chain.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"diamondtrace {__version__}")
+    parser.add_argument(
+        "--rpc-url",
+        default=os.environ.get("DIAMONDTRACE_RPC_URL", DEFAULT_RPC_URL),
+        help=f"JSON-RPC endpoint (default {DEFAULT_RPC_URL}, the local chain; or $DIAMONDTRACE_RPC_URL)",
+    )
+    parser.add_argument("--deployment", type=Path, help="deployment record (default deployments/<chainId>.json)")
+    parser.add_argument("--json", action="store_true", help="machine-readable result (or failure) on stdout")
+    parser.add_argument("--verbose", action="store_true", help="log RPC activity to stderr")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND", title="commands", help="one of:")
+    for group in GROUPS:
+        group.register(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    as_json = "--json" in argv
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:
+        return _failed(exc.text(), exc.message, EXIT_BAD_INPUT, as_json)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s", stream=sys.stderr
+    )
+    try:
+        return args.handler(Context(args))
+    except DiamondTraceError as exc:
+        return _failed(f"error: {exc}", str(exc), exc.exit_code, as_json)
+    except (ContractLogicError, ContractCustomError, ContractPanicError) as exc:
+        message = f"the registry refused: {revert_message(exc)}"
+        return _failed(f"error: {message}", message, EXIT_BAD_INPUT, as_json)
+    except (requests.exceptions.RequestException, ConnectionError, Web3RPCError) as exc:
+        message = (
+            f"the chain at {args.rpc_url} failed mid-command ({type(exc).__name__}: {exc}); "
+            "whatever was mined is on chain: check, then run the command again"
+        )
+        return _failed(f"error: {message}", message, EXIT_CHAIN, as_json)
+    except KeyboardInterrupt:
+        message = "interrupted: whatever was mined is on chain; run the same command again to continue"
+        return _failed(message, message, EXIT_INTERRUPTED, as_json)
+    except Exception as exc:  # a bug, not a user mistake: say so, briefly
+        if args.verbose:
+            raise
+        message = f"internal error ({type(exc).__name__}: {exc}); run again with --verbose for details"
+        return _failed(message, message, EXIT_CHAIN, as_json)
+
+
+def _failed(text: str, message: str, code: int, as_json: bool) -> int:
+    """Reports a failure: `text` on stderr; with --json, `message` and the code on stdout too."""
+    print(text, file=sys.stderr)
+    if as_json:
+        print(json.dumps({"error": message, "exit_code": code}, indent=2))
+    return code

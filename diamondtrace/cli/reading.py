@@ -1,0 +1,68 @@
+"""Reading the registry: `verify`, the web `explorer`, and `export-verification` for block explorers."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .. import verify as provenance
+from ..errors import EXIT_RECORD_BROKEN
+from ..model import Flag
+from ..records import Registry
+from .common import Context, command, stone_argument
+
+
+def verify(ctx: Context) -> int:
+    token = ctx.stone()
+    deployment, registry = ctx.registry()
+    p = provenance.provenance(Registry(registry), token, deployment.block, all_descriptions=ctx.args.all_descriptions)
+    ctx.result(p.as_json(), provenance.report(p))
+    return 0 if p.intact and p.stone.flag == Flag.NONE else EXIT_RECORD_BROKEN
+
+
+def explorer(ctx: Context) -> int:
+    from .. import explorer
+
+    # Check the chain and the deployment up front, so a mistake shows now rather than on every page.
+    ctx.registry()
+    server = explorer.serve(explorer.Explorer(ctx.args.rpc_url, ctx.args.deployment), ctx.args.host, ctx.args.port)
+    url = f"http://{ctx.args.host}:{server.server_address[1]}/"
+    ctx.result({"url": url}, f"explorer serving {url} (Ctrl-C to stop)")
+    sys.stdout.flush()
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.shutdown()
+        print("explorer stopped", file=sys.stderr)
+    return 0
+
+
+def export_verification(ctx: Context) -> int:
+    from .. import sourcify
+
+    deployment, _ = ctx.registry()
+    written = sourcify.export(ctx.chain, deployment, ctx.args.out_dir)
+    ctx.result(
+        {"contracts": {name: str(path) for name, path in written.items()}},
+        "\n".join(f"{name}: {path}" for name, path in written.items()),
+    )
+    return 0
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    check = command(commands, "verify", verify, "a stone's full provenance, integrity and assurance verdicts (exit 1 if broken or flagged)")
+    stone_argument(check)
+    check.add_argument(
+        "--all-descriptions", action="store_true", help="also every holder's description, each with its author (reads the whole chain)"
+    )
+
+    explore = command(commands, "explorer", explorer, "serve the read-only web explorer for the registry")
+    explore.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    explore.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+
+    help = "write the deployed contracts' compiler metadata and sources in the layout Sourcify-compatible explorers read"
+    export = command(commands, "export-verification", export_verification, help)
+    export.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="where to write them")
