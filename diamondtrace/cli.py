@@ -17,9 +17,6 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-import requests
-from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError, Web3RPCError
-
 from . import (
     __version__,
     authorizations,
@@ -35,11 +32,10 @@ from . import (
     planning,
     verify,
 )
-from .artifacts import revert_message
-from .chain import DEFAULT_RPC_URL, Chain, connect
+from .chain import DEFAULT_RPC_URL, Chain, connect, failure
 from .countries import COUNTRIES
 from .deployments import Deployment
-from .errors import EXIT_BAD_INPUT, EXIT_CHAIN, EXIT_RECORD_BROKEN, DiamondTraceError, InputError
+from .errors import EXIT_CHAIN, EXIT_RECORD_BROKEN, InputError
 from .model import NAMED_ACTIONS, ROLES, ZERO32, Action, Flag, country, parse_address, parse_date, parse_stone, stone_id, text32
 from .records import Registry
 from .sending import Sender, Sent
@@ -689,24 +685,15 @@ def main(argv: list[str] | None = None) -> int:
     ctx = Context(args)
     try:
         return args.handler(ctx)
-    except DiamondTraceError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except (ContractLogicError, ContractCustomError, ContractPanicError) as exc:
-        print(f"error: the registry refused: {revert_message(exc)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except (requests.exceptions.RequestException, ConnectionError, Web3RPCError) as exc:
-        print(f"error: the chain at {args.rpc_url} failed mid-command ({type(exc).__name__}: {exc}); "
-              "whatever was mined is on chain: check, then run the command again", file=sys.stderr)
-        return EXIT_CHAIN
-    except KeyboardInterrupt:
-        print("interrupted: whatever was mined is on chain; run the same command again to continue", file=sys.stderr)
-        return 130
-    except Exception as exc:  # a bug, not a user mistake: say so, briefly
-        if args.verbose:
-            raise
-        print(f"internal error ({type(exc).__name__}: {exc}); run again with --verbose for details", file=sys.stderr)
-        return EXIT_CHAIN
+    except (Exception, KeyboardInterrupt) as exc:
+        explained = failure(exc, args.rpc_url, "command")
+        if explained is None:  # a bug, not a user mistake: say so, briefly
+            if args.verbose:
+                raise
+            print(f"internal error ({type(exc).__name__}: {exc}); run again with --verbose for details", file=sys.stderr)
+            return EXIT_CHAIN
+        print(explained[0], file=sys.stderr)
+        return explained[1]
 
 
 if __name__ == "__main__":
