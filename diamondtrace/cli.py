@@ -35,7 +35,7 @@ from . import (
 from .chain import DEFAULT_RPC_URL, Chain, connect, failure
 from .countries import COUNTRIES
 from .deployments import Deployment
-from .errors import EXIT_CHAIN, EXIT_RECORD_BROKEN, InputError
+from .errors import EXIT_CHAIN, InputError
 from .model import NAMED_ACTIONS, ROLES, ZERO32, Action, Flag, country, parse_address, parse_date, parse_stone, stone_id, text32
 from .records import Registry
 from .sending import Sender, Sent
@@ -463,7 +463,7 @@ def cmd_verify(ctx: Context) -> int:
     deployment, registry = ctx.registry()
     p = verify.provenance(Registry(registry), token, deployment.block, all_descriptions=ctx.args.all_descriptions)
     ctx.result(p.as_json(), verify.report(p))
-    return 0 if p.intact and p.stone.flag == Flag.NONE else EXIT_RECORD_BROKEN
+    return p.exit_code
 
 
 def cmd_explorer(ctx: Context) -> int:
