@@ -6,6 +6,7 @@ from diamondtrace import brownie_bridge, deployments
 from diamondtrace.deployments import Deployment
 
 
+@brownie_bridge.script
 def main(account="0", deployment=None):
     chain = brownie_bridge.chain()
     record = deployments.deploy(chain, brownie_bridge.sender(account))
