@@ -1,10 +1,16 @@
 """What the brownie scripts in scripts/ need to call the library: the chain of brownie's active
-network, brownie's keys, and the library's refusals and failures in words with the documented exit
-codes."""
+network, brownie's keys, the library's refusals and failures in words with the documented exit
+codes, and a way to run them where `brownie run` cannot (a checkout whose path holds a dot).
+
+`python -m diamondtrace.brownie_bridge SCRIPT [FUNCTION [ARG...]] [--network NAME]` runs a script
+as `brownie run` does.
+"""
 
 from __future__ import annotations
 
+import argparse
 import functools
+import importlib.util
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -13,7 +19,7 @@ from eth_account import Account
 
 from .chain import Chain, connect, failure
 from .deployments import open_registry
-from .errors import InputError
+from .errors import EXIT_BAD_INPUT, InputError
 from .localnode import DEFAULT_PORT
 from .sending import Sender
 from .toolchain import command
@@ -101,3 +107,44 @@ def _refuse_throwaway_chain() -> None:
             + "`): brownie's development network attaches to it"
         )
 
+
+def run(argv: list[str] | None = None) -> int:
+    """`brownie run`, for a checkout whose path holds a dot, where brownie 1.22 cannot import a
+    script: it names the script's module after its absolute path, so `/home/jo.doe/dt/scripts/
+    deploy.py` becomes the module `home.jo.doe.dt.scripts.deploy`, whose package `home.jo` does
+    not exist (eth-brownie/brownie#1081, unfixed). This loads the script by its file instead."""
+    parser = argparse.ArgumentParser(
+        prog="python -m diamondtrace.brownie_bridge", allow_abbrev=False, description="run a brownie script as `brownie run` does"
+    )
+    parser.add_argument("script", type=Path, help="the script, e.g. scripts/deploy.py")
+    parser.add_argument("function", nargs="?", default="main", help="the function to call (default main)")
+    parser.add_argument("args", nargs="*", help="its arguments, as `brownie run` passes them (strings)")
+    parser.add_argument("--network", help="a network brownie knows (`brownie networks list`); default: brownie's default")
+    args = parser.parse_args(argv)
+
+    from brownie import network, project
+    from brownie._config import CONFIG
+
+    home = project.check_for_project(args.script.resolve().parent)
+    if not args.script.is_file() or home is None:
+        print(f"error: {args.script} is not a script of a brownie project", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.network is not None and args.network not in CONFIG.networks:
+        print(f"error: brownie knows no network {args.network!r}: see `brownie networks list`", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    project.load(home).load_config()
+    CONFIG.argv["cli"] = "run"
+    network.connect(args.network)
+    spec = importlib.util.spec_from_file_location(args.script.stem, args.script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    function = getattr(module, args.function, None)
+    if not callable(function):
+        print(f"error: {args.script} has no function {args.function!r}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    function(*args.args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run())

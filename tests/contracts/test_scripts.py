@@ -1,6 +1,6 @@
 """The brownie scripts call the same library as the command: in process on brownie's active network,
 and as a user runs them, each in its own `brownie run` on the persistent local chain, following
-the README, in a copy of the checkout."""
+the README, in a copy of the checkout (also one whose path holds a dot)."""
 
 import importlib.util
 import os
@@ -165,3 +165,25 @@ def test_the_readme_sequence_runs_as_written_in_separate_brownie_runs_on_one_cha
     assert f"nothing listened on port {port}, so brownie launched a throw-away chain" in refused.stderr
     assert f"bin/diamondtrace chain up --port {port}`" in refused.stderr
 
+
+def test_a_checkout_whose_path_holds_a_dot_runs_the_scripts_through_the_bridge(tmp_path, user):
+    env, port = user
+    repo = checkout(tmp_path / "jo.doe" / "diamondtrace")
+    state = tmp_path / "state.json"
+    assert run(".venv/bin/diamondtrace chain up", repo, env, port, state).returncode == 0
+    try:
+        # brownie's own failure, as the README quotes it
+        failed = run(".venv/bin/brownie run scripts/verify.py main BW-JW-2026-000001", repo, env, port, state)
+        assert failed.returncode != 0
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", failed.stdout + failed.stderr)  # brownie colours its traceback
+        assert re.search(r"ModuleNotFoundError: No module named '[^']*\.jo'", plain)
+        bridge = ".venv/bin/python -m diamondtrace.brownie_bridge"
+        deployed = run(f"{bridge} scripts/deploy.py", repo, env, port, state)
+        assert deployed.returncode == 0, deployed.stderr
+        assert (repo / "deployments" / "31337.json").exists()
+        accredited = run(f"{bridge} scripts/accredit.py main {PRODUCER} producer Debswana BW BW-JW-", repo, env, port, state)
+        assert "accredited as producer in BW, prefix BW-JW-" in accredited.stdout
+        unknown = run(f"{bridge} scripts/verify.py main BW-JW-2026-000001", repo, env, port, state)
+        assert unknown.returncode == 2 and "error: no stone BW-JW-2026-000001 on this registry" in unknown.stderr
+    finally:
+        run(".venv/bin/diamondtrace chain down", repo, env, port, state)
