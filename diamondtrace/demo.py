@@ -11,6 +11,8 @@ import csv
 import datetime as dt
 import os
 import random
+import shlex
+import socket
 import sys
 import tempfile
 import time
@@ -21,12 +23,14 @@ from eth_utils import keccak
 from . import certificates, custody, deployments, grading, lineage, localnode, mint, participants
 from .chain import connect
 from .deployments import Deployment, registry_contract
-from .errors import DiamondTraceError
+from .errors import DiamondTraceError, InputError
 from .model import ZERO32, Action, text32, token_id
 from .sending import Sender
+from .toolchain import command
 from .wallet import dev_signer
 
 STONES = 1_200
+EXPLORER_PORT = 8000  # the explorer command's default
 CAST = {
     # key: (dev account, role, country, name, stone-ID prefix, RJC-certified)
     "producer": (1, "producer", "BW", "Debswana Diamond Company (Jwaneng, Botswana)", "BW-JW-", True),
@@ -48,7 +52,7 @@ def journey(chain_port: int, state: Path, deployment_path: Path, workdir: Path) 
     """Runs the whole journey; returns (the RPC URL, the consumer's stone ID, figures)."""
     started = time.monotonic()
     saved = state.exists() and state.stat().st_size > 0
-    node, fresh = localnode.up(chain_port, state)
+    node, fresh = localnode.up(chain_port, state, setting="DEMO_CHAIN_PORT")
     if not fresh:
         say(f"• Reusing the local chain already running at {node.url} (pid {node.pid}); this run deploys a new registry on it.")
     elif saved:
@@ -69,8 +73,10 @@ def journey(chain_port: int, state: Path, deployment_path: Path, workdir: Path) 
     for key, (index, role, country, name, prefix, certified) in CAST.items():
         participants.add_participant(registry, owner, senders[key].address, role, name, country, prefix)
         if certified:
-            participants.certify_rjc(registry, owner, senders[key].address, f"RJC-COP-{index:04d}", today + dt.timedelta(days=3 * 365))
-        say(f"  accredited {name} as {role}" + (f", prefix {prefix}" if prefix else "") + (", RJC-certified" if certified else ""))
+            expires = today + dt.timedelta(days=3 * 365)
+            participants.certify_rjc(registry, owner, senders[key].address, f"RJC-COP-{index:04d}", expires)
+        prefixed = f", prefix {prefix}" if prefix else ""
+        say(f"  accredited {name} as {role}{prefixed}" + (", RJC-certified" if certified else ""))
 
     run = f"{int(time.time()) % 100000:05d}"
     kp_export = f"BW-KP-{run}-001"
@@ -87,11 +93,12 @@ def journey(chain_port: int, state: Path, deployment_path: Path, workdir: Path) 
     say(f"• Botswana's KP authority recorded certificate {kp_export}: BW -> BE, {parcel_weight / 100:.2f} ct in 1 parcel.")
 
     run_file = workdir / f"jwaneng-run-{run}.csv"
+    produced = str(today - dt.timedelta(days=2))
     with open(run_file, "w", newline="") as fp:
         writer = csv.writer(fp)
         writer.writerow(["stone_id", "carat", "mine", "country", "production_date"])
         for i, weight in enumerate(carats):
-            writer.writerow([f"BW-JW-{run}-{i:05d}", f"{weight // 100}.{weight % 100:02d}", "Jwaneng", "BW", str(today - dt.timedelta(days=2))])
+            writer.writerow([f"BW-JW-{run}-{i:05d}", f"{weight // 100}.{weight % 100:02d}", "Jwaneng", "BW", produced])
     result = mint.mint(registry, senders["producer"], run_file)
     say(
         f"• Debswana registered a production run of {result.registered:,} stones from {run_file.name} in "
@@ -105,7 +112,10 @@ def journey(chain_port: int, state: Path, deployment_path: Path, workdir: Path) 
         registry.functions.transferCustody(senders["trader"].address, t, int(Action.EXPORT), invoice, text32(kp_export), True)
         for t in parcel
     )
-    say(f"• Exported a parcel of {parcel_size} rough stones to Antwerp under {kp_export} (each drawn from it), invoices with the SoW warranty.")
+    say(
+        f"• Exported a parcel of {parcel_size} rough stones to Antwerp under {kp_export} (each drawn from it), "
+        "invoices with the SoW warranty."
+    )
 
     kp_onward = f"BE-KP-{run}-001"
     rough = parcel[0]
@@ -119,23 +129,29 @@ def journey(chain_port: int, state: Path, deployment_path: Path, workdir: Path) 
         registry, senders["trader"], rough, senders["manufacturer"].address, Action.SALE,
         keccak(b"Invoice Antwerp -> Surat"), text32(kp_onward), warranty=True,
     )  # fmt: skip
-    say(f"• Antwerp sold rough stone BW-JW-{run}-00000 ({carats[0] / 100:.2f} ct) to Surat under Belgian certificate {kp_onward}.")
+    say(
+        f"• Antwerp sold rough stone BW-JW-{run}-00000 ({carats[0] / 100:.2f} ct) to Surat under Belgian certificate {kp_onward}."
+    )
 
-    children = [(token_id(f"IN-SRT-{run}-{n}"), share, None) for n, share in enumerate([carats[0] * 35 // 100, carats[0] * 12 // 100, carats[0] * 5 // 100], 1)]
+    shares = [carats[0] * 35 // 100, carats[0] * 12 // 100, carats[0] * 5 // 100]
+    children = [(token_id(f"IN-SRT-{run}-{n}"), share, None) for n, share in enumerate(shares, 1)]
     lineage.split(registry, senders["manufacturer"], rough, children)
     polished = children[0][0]
-    say(f"• Surat cut it into {len(children)} polished stones: " + ", ".join(f"IN-SRT-{run}-{n}" for n in range(1, len(children) + 1)) + ".")
+    names = ", ".join(f"IN-SRT-{run}-{n}" for n in range(1, len(children) + 1))
+    say(f"• Surat cut it into {len(children)} polished stones: {names}.")
 
     custody.transfer(
         registry, senders["manufacturer"], polished, senders["retailer"].address, Action.SALE,
         keccak(b"Invoice Surat -> New York"), ZERO32, warranty=True,
     )  # fmt: skip
-    custody.transfer(registry, senders["retailer"], polished, senders["lab"].address, Action.GRADING, keccak(b"Grading memo"), ZERO32)
+    lab = senders["lab"].address
+    custody.transfer(registry, senders["retailer"], polished, lab, Action.GRADING, keccak(b"Grading memo"), ZERO32)
     grading.grade(
         registry, senders["lab"], polished, report=f"GLNY-{run}-7781", carat=f"{children[0][1] / 100:.2f}",
         colour="E", clarity="VVS1", cut="Excellent", lab_grown=False, document=keccak(b"Grading report"),
     )  # fmt: skip
-    custody.transfer(registry, senders["lab"], polished, senders["retailer"].address, Action.RETURN, keccak(b"Grading memo return"), ZERO32)
+    returned = keccak(b"Grading memo return")
+    custody.transfer(registry, senders["lab"], polished, senders["retailer"].address, Action.RETURN, returned, ZERO32)
     say(f"• The New York retailer bought IN-SRT-{run}-1 and sent it to the lab, which graded it E / VVS1 / Excellent, natural.")
 
     custody.transfer(
@@ -155,25 +171,31 @@ def main() -> int:
     serve = knob("DEMO_SERVE", "1") not in {"0", "false", "no"}
     try:
         chain_port = int(knob("DEMO_CHAIN_PORT", localnode.DEFAULT_PORT))
-        explorer_port = int(knob("DEMO_EXPLORER_PORT", 8000))
+        explorer_port = int(knob("DEMO_EXPLORER_PORT", EXPLORER_PORT))
     except ValueError as exc:
         print(f"error: DEMO_CHAIN_PORT and DEMO_EXPLORER_PORT must be port numbers ({exc})", file=sys.stderr)
         return 2
     state = Path(knob("DEMO_STATE", localnode.DEFAULT_STATE))
     deployment_path = Path(knob("DEMO_DEPLOYMENT", Deployment.default_path(localnode.LOCAL_CHAIN_ID)))
     try:
+        if serve:
+            explorer_port_free(explorer_port, chain_port)
         with tempfile.TemporaryDirectory(prefix="diamondtrace-demo-") as tmp:
             url, consumer_stone, _ = journey(chain_port, state, deployment_path, Path(tmp))
         page = f"http://127.0.0.1:{explorer_port}/stone/{consumer_stone}"
+        down = shlex.join([command("diamondtrace"), "chain", "down"] + port_option(chain_port, localnode.DEFAULT_PORT))
         if not serve:
-            say(f"The consumer's stone: {consumer_stone}. Browse it with `diamondtrace explorer`, then open {page}")
-            say(f"or check it from the terminal: .venv/bin/diamondtrace --rpc-url {url} verify {consumer_stone}")
+            browse = diamondtrace(chain_port, deployment_path, "explorer", *port_option(explorer_port, EXPLORER_PORT))
+            say(f"The consumer's stone: {consumer_stone}. Browse it with `{browse}`, then open {page}")
+            say(f"or check it from the terminal: `{diamondtrace(chain_port, deployment_path, 'verify', consumer_stone)}`.")
+            say(f"The chain keeps running: `{down}` stops it.")
             return 0
         from .explorer import Explorer
         from .explorer import serve as start
 
         server = start(Explorer(url, deployment_path), "127.0.0.1", explorer_port)
-        say(f"\nThe explorer is serving. The consumer's stone page:\n\n    {page}\n\n(Ctrl-C to stop; the chain keeps running: `diamondtrace chain down` stops it.)")
+        say(f"\nThe explorer is serving. The consumer's stone page:\n\n    {page}\n")
+        say(f"(Ctrl-C to stop; the chain keeps running: `{down}` stops it.)")
         try:
             while True:
                 time.sleep(3600)
@@ -183,6 +205,34 @@ def main() -> int:
     except DiamondTraceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+
+
+def explorer_port_free(port: int, chain_port: int) -> None:
+    """Refuses, before the journey rather than after it, a port the explorer could not serve on."""
+    if port == chain_port:
+        raise InputError(f"DEMO_EXPLORER_PORT and DEMO_CHAIN_PORT are both {port}: the explorer and the chain need a port each")
+    if not 1 <= port <= 65535:
+        raise InputError(f"DEMO_EXPLORER_PORT {port} is not a TCP port")
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the explorer's server binds
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise InputError(
+                f"the explorer cannot serve on 127.0.0.1:{port} ({exc.strerror}); choose another port with DEMO_EXPLORER_PORT"
+            ) from None
+
+
+def port_option(port: int, default: int) -> list[str]:
+    return [] if port == default else ["--port", str(port)]
+
+
+def diamondtrace(chain_port: int, deployment: Path, *words: str) -> str:
+    """The command line, as a user types it, of a `diamondtrace` command on the demo's chain and registry."""
+    reach = [] if chain_port == localnode.DEFAULT_PORT else ["--rpc-url", f"http://127.0.0.1:{chain_port}"]
+    if deployment.resolve() != Deployment.default_path(localnode.LOCAL_CHAIN_ID).resolve():
+        reach += ["--deployment", str(deployment)]
+    return shlex.join([command("diamondtrace"), *reach, *words])
 
 
 if __name__ == "__main__":

@@ -98,18 +98,22 @@ def status(port: int = DEFAULT_PORT) -> LocalNode | None:
 
 
 def up(
-    port: int = DEFAULT_PORT, state: Path | None = None, timeout: float = 30, persist: bool = True
+    port: int = DEFAULT_PORT, state: Path | None = None, timeout: float = 30, persist: bool = True, setting: str = "--port"
 ) -> tuple[LocalNode, bool]:
     """Starts the local chain unless it runs already; returns it and whether it was started now.
-    With `persist=False` (benchmarks) it keeps no state file: dumping a large state costs time."""
+    With `persist=False` (benchmarks) it keeps no state file: dumping a large state costs time.
+    `setting` is what the user set the port with, named in the messages (the demo's is an
+    environment variable)."""
     if not 1 <= port <= 65535:
-        raise InputError(f"--port {port} is not a TCP port")
+        raise InputError(f"{setting} {port} is not a TCP port")
     running = status(port)
     if running:
         return running, False
     url = f"http://127.0.0.1:{port}"
     if _answers(url) is not None:
-        raise ChainError(f"port {port} is already taken by another chain this project did not start; choose --port")
+        raise ChainError(
+            f"port {port} is already taken by another chain this project did not start; choose another with {setting}"
+        )
     anvil = anvil_executable()
     state = (state or DEFAULT_STATE).resolve()
     state.parent.mkdir(parents=True, exist_ok=True)

@@ -81,6 +81,13 @@ def anvil_executable() -> Path:
     return Path(found)
 
 
+def command(name: str) -> str:
+    """How a user runs this environment's command `name` from the current directory: by its path
+    (`.venv/bin/diamondtrace` from the checkout), since the virtualenv need not be activated."""
+    path = Path(sys.prefix) / "bin" / name
+    return os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
+
+
 def pinned_solc_version() -> str:
     """The compiler version in package.json, which brownie-config.yaml pins too."""
     package = json.loads((require_checkout("the compiler") / "package.json").read_text())

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import proof
+from .errors import EXIT_OK, EXIT_RECORD_BROKEN
 from .model import Action, Flag, Kind, Origin, Status, stone_id
 from .records import Batch, Certificate, CustodyRecord, GradingReport, Registry, Stone, hex32, iso_time
 from .scan import event_logs
@@ -61,6 +62,11 @@ class Provenance:
     @property
     def intact(self) -> bool:
         return self.history.ok and (self.parent_history is None or self.parent_history.ok)
+
+    @property
+    def exit_code(self) -> int:
+        """`verify`'s exit code: 1 when the record is broken or the stone flagged, else 0."""
+        return EXIT_OK if self.intact and self.stone.flag == Flag.NONE else EXIT_RECORD_BROKEN
 
     @property
     def integrity_reason(self) -> str:
@@ -154,7 +160,8 @@ class Provenance:
 
 
 def check_history(registry: Registry, stone: Stone, batch: Batch) -> proof.Proof:
-    return proof.check(proof.LogSource(registry.w3, registry.address), stone.token_id, registry.anchor(stone), batch.registered_block)
+    source = proof.LogSource(registry.w3, registry.address)
+    return proof.check(source, stone.token_id, registry.anchor(stone), batch.registered_block)
 
 
 def provenance(registry: Registry, token: int, from_block: int, *, all_descriptions: bool = False) -> Provenance:
@@ -195,13 +202,15 @@ def provenance(registry: Registry, token: int, from_block: int, *, all_descripti
     )
 
 
-def _descriptions(registry: Registry, token: int, batch: Batch, every: bool, from_block: int) -> tuple[str | None, list[Description] | None]:
+def _descriptions(
+    registry: Registry, token: int, batch: Batch, every: bool, from_block: int
+) -> tuple[str | None, list[Description] | None]:
     """The registrant's description (given at registration, in its block) and, if asked, every
     description with its author (a scan from `from_block`, whose cost grows with the chain's age)."""
     event = registry.contract.events.StoneDescribed()
-    at_registration = event.get_logs(
-        from_block=batch.registered_block, to_block=batch.registered_block, argument_filters={"tokenId": token, "by": batch.registrant}
-    )
+    block = batch.registered_block
+    by_registrant = {"tokenId": token, "by": batch.registrant}
+    at_registration = event.get_logs(from_block=block, to_block=block, argument_filters=by_registrant)
     own = at_registration[-1]["args"]["description"] if at_registration else None
     if not every:
         return own, None
@@ -272,7 +281,9 @@ def _rjc(stone: Stone, parent: Stone | None, history: proof.Proof) -> Verdict:
         )
     if parent is not None:
         return Verdict(False, "the manufacturer that cut it was not RJC-certified throughout its holding of the rough parent")
-    return Verdict(False, f"{history.registered_to}, the participant it was registered to, was not RJC-certified when it was registered")
+    return Verdict(
+        False, f"{history.registered_to}, the participant it was registered to, was not RJC-certified when it was registered"
+    )
 
 
 def report(p: Provenance) -> str:
@@ -289,8 +300,13 @@ def report(p: Provenance) -> str:
     if o["traced_from_mine"]:
         lines.append(f"  origin      {o['mine']} mine, {o['country']}; produced {o['production_date']} by {o['producer']}")
     else:
-        lines.append(f"  origin      ORIGIN DECLARED, NOT TRACED FROM THE MINE: {o['mine']}, {o['country'] or 'country unknown'} (entered by {o['registrant']})")
-    lines.append(f"  registered  {o['registered_at']} in batch {o['batch']} (block {o['registered_block']}), to {o['registered_to']}")
+        lines.append(
+            f"  origin      ORIGIN DECLARED, NOT TRACED FROM THE MINE: {o['mine']}, {o['country'] or 'country unknown'} "
+            f"(entered by {o['registrant']})"
+        )
+    lines.append(
+        f"  registered  {o['registered_at']} in batch {o['batch']} (block {o['registered_block']}), to {o['registered_to']}"
+    )
     if j["description"]:
         lines.append(f"  description {j['description']}  (the registrant's)")
     for d in j.get("descriptions", []):
@@ -303,11 +319,13 @@ def report(p: Provenance) -> str:
         else "  KP          no certificate"
     )
     lineage = j["lineage"]
-    lines.append(f"  lineage     root {lineage['root']}; parent {lineage['parent'] or '-'}; children {', '.join(lineage['children']) or '-'}")
+    children = ", ".join(lineage["children"]) or "-"
+    lines.append(f"  lineage     root {lineage['root']}; parent {lineage['parent'] or '-'}; children {children}")
     lines.append(f"  custody     {len(j['custody'])} record{'s' if len(j['custody']) != 1 else ''}")
     for r in j["custody"]:
         lines.append(
-            f"    {r['seq']:>3}. {r['time']}  {r['action']:<13} {r['from']} -> {r['to']}  block {r['block']} tx {r['transaction']}"
+            f"    {r['seq']:>3}. {r['time']}  {r['action']:<13} {r['from']} -> {r['to']}  "
+            f"block {r['block']} tx {r['transaction']}"
             + (f"  doc {r['document']}" if r["document"] else "")
             + ("  SoW" if r["warranty"] else "")
             + (f"  KP {r['kp_certificate']}" if r["kp_certificate"] else "")

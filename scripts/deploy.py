@@ -9,6 +9,7 @@ from diamondtrace import brownie_bridge, deployments
 from diamondtrace.deployments import Deployment
 
 
+@brownie_bridge.script
 def main(account="0", deployment=None, replace=None):
     chain = brownie_bridge.chain()
     path = Path(deployment) if deployment else Deployment.default_path(chain.chain_id)

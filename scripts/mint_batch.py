@@ -5,6 +5,7 @@ from pathlib import Path
 from diamondtrace import brownie_bridge, mint
 
 
+@brownie_bridge.script
 def main(file, account="0", deployment=None):
     _, registry = brownie_bridge.registry(deployment)
     result = mint.mint(registry, brownie_bridge.sender(account), Path(file))

@@ -30,9 +30,10 @@ BLOCK_GAS_LIMIT = 30_000_000
 # this from brownie-config.yaml; it is read when brownie connects, after this file loads. The
 # attribute path, not `from brownie._config import`: brownie hashes the sources a conftest
 # imports, and that module is compiled.)
-# Under pytest-xdist (`make test` runs two workers) each worker has its own chain.
+# Under pytest-xdist (`make test` runs two workers) each worker has its own chain: brownie's xdist
+# runner adds the worker's number to this port after this file has set it.
 # DIAMONDTRACE_TEST_PORT moves them (two checkouts testing on one machine).
-TEST_CHAIN_PORT = int(os.environ.get("DIAMONDTRACE_TEST_PORT", "8577")) + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+TEST_CHAIN_PORT = int(os.environ.get("DIAMONDTRACE_TEST_PORT", "8577"))
 brownie._config.CONFIG.networks["development"]["cmd_settings"]["port"] = TEST_CHAIN_PORT
 # Twenty prefunded accounts: the attack tests need a second cast (see `others`) beside the first ten.
 brownie._config.CONFIG.networks["development"]["cmd_settings"]["accounts"] = 20

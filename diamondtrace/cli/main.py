@@ -11,13 +11,9 @@ import os
 import sys
 from pathlib import Path
 
-import requests
-from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError, Web3RPCError
-
 from .. import __version__
-from ..artifacts import revert_message
-from ..chain import DEFAULT_RPC_URL
-from ..errors import EXIT_BAD_INPUT, EXIT_CHAIN, EXIT_INTERRUPTED, DiamondTraceError
+from ..chain import DEFAULT_RPC_URL, failure
+from ..errors import EXIT_BAD_INPUT, EXIT_CHAIN
 from ..wallet import PASSWORD_ENV
 from . import admin, kp, local, reading, stones, transfers
 from .common import Context
@@ -69,22 +65,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return args.handler(Context(args))
-    except DiamondTraceError as exc:
-        return _failed(f"error: {exc}", str(exc), exc.exit_code, as_json)
-    except (ContractLogicError, ContractCustomError, ContractPanicError) as exc:
-        message = f"the registry refused: {revert_message(exc)}"
-        return _failed(f"error: {message}", message, EXIT_BAD_INPUT, as_json)
-    except (requests.exceptions.RequestException, ConnectionError, Web3RPCError) as exc:
-        message = (
-            f"the chain at {args.rpc_url} failed mid-command ({type(exc).__name__}: {exc}); "
-            "whatever was mined is on chain: check, then run the command again"
-        )
-        return _failed(f"error: {message}", message, EXIT_CHAIN, as_json)
-    except KeyboardInterrupt:
-        message = "interrupted: whatever was mined is on chain; run the same command again to continue"
-        return _failed(message, message, EXIT_INTERRUPTED, as_json)
-    except Exception as exc:  # a bug, not a user mistake: say so, briefly
-        if args.verbose:
+    except (Exception, KeyboardInterrupt) as exc:
+        explained = failure(exc, args.rpc_url, "command")
+        if explained is not None:
+            return _failed(explained.line, explained.message, explained.exit_code, as_json)
+        if args.verbose:  # a bug, not a user mistake: say so, briefly
             raise
         message = f"internal error ({type(exc).__name__}: {exc}); run again with --verbose for details"
         return _failed(message, message, EXIT_CHAIN, as_json)

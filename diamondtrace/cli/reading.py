@@ -8,8 +8,6 @@ import time
 from pathlib import Path
 
 from .. import verify as provenance
-from ..errors import EXIT_RECORD_BROKEN
-from ..model import Flag
 from ..records import Registry
 from .common import Context, command, stone_argument
 
@@ -19,7 +17,7 @@ def verify(ctx: Context) -> int:
     deployment, registry = ctx.registry()
     p = provenance.provenance(Registry(registry), token, deployment.block, all_descriptions=ctx.args.all_descriptions)
     ctx.result(p.as_json(), provenance.report(p))
-    return 0 if p.intact and p.stone.flag == Flag.NONE else EXIT_RECORD_BROKEN
+    return p.exit_code
 
 
 def explorer(ctx: Context) -> int:

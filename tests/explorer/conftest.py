@@ -26,6 +26,7 @@ def demo(tmp_path_factory) -> Demo:
         **os.environ,
         "DEMO_SERVE": "0",
         "DEMO_CHAIN_PORT": str(port),
+        "DEMO_EXPLORER_PORT": str(free_port()),  # so that the closing hints name it
         "DEMO_STATE": str(workdir / "state.json"),
         "DEMO_DEPLOYMENT": str(workdir / "deployment.json"),
     }

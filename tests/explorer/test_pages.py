@@ -1,9 +1,14 @@
 """The explorer in a real headless Chromium (JavaScript off), against the demo's chain."""
 
 import json
+import os
 import re
+import shlex
+import subprocess
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlparse
 
 import pytest
 import requests
@@ -12,6 +17,7 @@ from explorer_support import SCREENSHOTS, dt
 from diamondtrace.explorer import Explorer, serve
 from diamondtrace.model import token_id
 from diamondtrace.records import RECORD_TOPIC
+from diamondtrace.toolchain import PROJECT_ROOT
 
 
 def test_the_demo_tells_the_whole_journey(demo):
@@ -22,6 +28,36 @@ def test_the_demo_tells_the_whole_journey(demo):
         assert step in out, step
     seconds = float(re.search(r"Journey complete in ([0-9.]+) s", out).group(1))
     assert seconds < 60
+
+
+def test_the_demos_closing_hints_work_as_printed_on_its_ports(demo):
+    """The demo ran on ports of its own (DEMO_CHAIN_PORT, DEMO_EXPLORER_PORT) and records its registry
+    elsewhere (DEMO_DEPLOYMENT): each command it prints reaches them, run as printed from the checkout."""
+    reach = f"--rpc-url {demo.rpc_url} --deployment {demo.deployment}"
+    browse, page = re.search(r"Browse it with `([^`]+)`, then open (\S+)", demo.output).groups()
+    explorer_port = urlparse(page).port
+    assert browse == f".venv/bin/diamondtrace {reach} explorer --port {explorer_port}"
+    assert page == f"http://127.0.0.1:{explorer_port}/stone/{demo.consumer_stone}"
+    assert f"`.venv/bin/diamondtrace chain down --port {demo.port}` stops it" in demo.output
+    check = re.search(r"check it from the terminal: `([^`]+)`", demo.output).group(1)
+    assert check == f".venv/bin/diamondtrace {reach} verify {demo.consumer_stone}"
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}  # this checkout's package, as in a fresh clone
+    verified = subprocess.run(shlex.split(check), cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert verified.returncode == 0 and "integrity   OK" in verified.stdout, verified.stderr
+    explorer = subprocess.Popen(shlex.split(browse), cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                served = requests.get(page, timeout=30)
+                break
+            except requests.ConnectionError:
+                assert explorer.poll() is None and time.monotonic() < deadline, explorer.stderr.read().decode()
+                time.sleep(0.2)
+        assert served.status_code == 200 and demo.consumer_stone in served.text
+    finally:
+        explorer.terminate()
+        explorer.wait(timeout=30)
 
 
 def test_search_finds_a_stone_by_every_kind_of_id(demo, site, page):

@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 import solcx
@@ -67,6 +68,14 @@ def test_a_contract_deploys_to_the_npm_anvil_and_answers_calls():
     token = BaselineERC721.deploy({"from": accounts[0]})
     token.mintBatch(accounts[1], [7], {"from": accounts[0]})
     assert token.name() == "Baseline" and token.ownerOf(7) == accounts[1]
+
+
+def test_the_test_chain_listens_on_the_port_DIAMONDTRACE_TEST_PORT_sets():
+    # Each pytest-xdist worker (gwN) has its own chain, N ports above the base (default 8577).
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    port = int(os.environ.get("DIAMONDTRACE_TEST_PORT", "8577")) + worker
+    assert urlparse(web3.provider.endpoint_uri).port == port
+    assert web3.eth.block_number >= 0  # and it answers there
 
 
 def test_a_missing_node_says_what_to_install(tmp_path):
