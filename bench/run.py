@@ -24,12 +24,27 @@ CURVE_SIZES = [1, 2, 5, 10, 20, 50, 100, 200, 300, 400, 500, 600]
 # The goals the issues set: (figure, how to read it, limit, "max" or "min").
 GOALS = [
     ("registration gas per stone, batch of 100", lambda r: r["registration"]["ratio"], 1.05, "max"),
-    ("custody transfer (128-bit proof, SoW, RJC check) vs transferFrom, holder already holding", lambda r: r["transfer"]["existing_holder"]["ratio"], 1.25, "max"),
-    ("custody transfer (128-bit proof, SoW, RJC check) vs transferFrom, first-time holder", lambda r: r["transfer"]["first_time_holder"]["ratio"], 1.25, "max"),
+    (
+        "custody transfer (128-bit proof, SoW, RJC check) vs transferFrom, holder already holding",
+        lambda r: r["transfer"]["existing_holder"]["ratio"],
+        1.25,
+        "max",
+    ),
+    (
+        "custody transfer (128-bit proof, SoW, RJC check) vs transferFrom, first-time holder",
+        lambda r: r["transfer"]["first_time_holder"]["ratio"],
+        1.25,
+        "max",
+    ),
     ("split into 10: gas per child vs registration per stone", lambda r: r["split"]["ratio_to_registration"], 2.0, "max"),
     ("signed (relayed) transfer vs direct", lambda r: r["relayed"]["ratio"], 1.15, "max"),
     ("tokenURI eth_call gas with 200 grading reports, share of a 30M cap", lambda r: r["token_uri"]["share_of_cap"], 0.5, "max"),
-    ("largest split with 32-character IDs fits EIP-7825 (gas share of the cap)", lambda r: r["largest_split"]["max_split_gas"] / EIP7825_TX_GAS_CAP, 1.0, "max"),
+    (
+        "largest split with 32-character IDs fits EIP-7825 (gas share of the cap)",
+        lambda r: r["largest_split"]["max_split_gas"] / EIP7825_TX_GAS_CAP,
+        1.0,
+        "max",
+    ),
     ("batch mint throughput vs node ceiling (10,000 stones)", lambda r: r["throughput"]["ratio"], 0.8, "min"),
 ]
 
@@ -60,7 +75,6 @@ def machine() -> dict:
         "anvil": "1.7.1 (npm @foundry-rs/anvil)",
         "compiler": compiler_settings(),
     }
-
 
 
 def measure(workdir: Path) -> dict:
@@ -173,7 +187,9 @@ def report(results: dict, rows: list[dict], info: dict) -> str:
         "| stones per transaction | registry | baseline | ratio |",
         "| --- | --- | --- | --- |",
     ]
-    lines += [f"| {p['batch']} | {p['registry']:.0f} | {p['baseline']:.0f} | {p['registry'] / p['baseline']:.3f} |" for p in r["curve"]]
+    lines += [
+        f"| {p['batch']} | {p['registry']:.0f} | {p['baseline']:.0f} | {p['registry'] / p['baseline']:.3f} |" for p in r["curve"]
+    ]
     m = info["machine"]
     lines += [
         "",

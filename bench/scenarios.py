@@ -61,7 +61,11 @@ def setup(chain: Chain) -> Env:
     expires = chain.w3.eth.get_block("latest")["timestamp"] + 3 * 365 * 86400
     for index, role, country, prefix in CAST + UNCERTIFIED:
         address = env.sender(index).address
-        owner.send(registry.functions.accredit(address, ROLES[role], country.encode(), f"bench {role} {index}", text32(prefix) if prefix else ZERO32))
+        owner.send(
+            registry.functions.accredit(
+                address, ROLES[role], country.encode(), f"bench {role} {index}", text32(prefix) if prefix else ZERO32
+            )
+        )
         if (index, role, country, prefix) in CAST:
             owner.send(registry.functions.certifyRjc(address, text32(f"RJC-{index}"), expires))
     return env
@@ -207,7 +211,9 @@ def relayed(env: Env) -> dict:
     deadline = env.chain.w3.eth.get_block("latest")["timestamp"] + 3600
     last = env.registry.functions.stone(ids[1]).call().lastRecordBlock
     nonce = env.registry.functions.nonces(producer.address).call()
-    auth = Authorization(ids[1], producer.address, trader.address, int(Action.SALE), b"\x22" * 32, ZERO32, True, nonce, last, deadline)
+    auth = Authorization(
+        ids[1], producer.address, trader.address, int(Action.SALE), b"\x22" * 32, ZERO32, True, nonce, last, deadline
+    )
     signature = sign_authorization(producer.signer.account, env.chain.chain_id, env.registry.address, auth)
     relayed_gas = relayer.send(env.registry.functions.transferCustodySigned(auth.as_tuple(), signature)).gas_used
     return {"direct": direct, "relayed": relayed_gas, "ratio": relayed_gas / direct}
@@ -230,7 +236,15 @@ def token_uri(env: Env, hops: int = 20) -> dict:
     few = env.registry.functions.tokenURI(child).estimate_gas()
     reports = 200
     for n in range(reports):
-        report = (text32(f"GLA-{n}"), 1_498, text32("DEFG"[n % 4])[:8], text32("VVS1")[:8], text32("Excellent")[:16], False, b"\x33" * 32)
+        report = (
+            text32(f"GLA-{n}"),
+            1_498,
+            text32("DEFG"[n % 4])[:8],
+            text32("VVS1")[:8],
+            text32("Excellent")[:16],
+            False,
+            b"\x33" * 32,
+        )
         lab.send(env.registry.functions.grade(child, report))
     gas = env.registry.functions.tokenURI(child).estimate_gas()
     return {
@@ -262,7 +276,9 @@ def _ceiling_seconds(env: Env, path: Path) -> float:
     calls = [mint.register_call(env.registry, producer.address, b) for b in batches]
     gas = mint.gas_model(env.registry, producer, producer.address, batches[0])
     fees = producer.fees()
-    signed = [producer.sign(producer.build(call, gas=mint.batch_gas(gas, batch), fees=fees)) for call, batch in zip(calls, batches)]
+    signed = [
+        producer.sign(producer.build(call, gas=mint.batch_gas(gas, batch), fees=fees)) for call, batch in zip(calls, batches)
+    ]
     w3 = env.chain.w3
     with mint.collector_paused():  # as in the mint
         start = time.perf_counter()
@@ -304,7 +320,9 @@ def throughput(env: Env, workdir: Path, stones: int = 10_000, rounds: int = 11) 
     for _ in range(rounds):
         ceiling = _from_snapshot(env, lambda: _ceiling_seconds(env, path))
         seconds, checking, transactions = _from_snapshot(env, lambda: _mint_seconds(env, path))
-        rounds_out.append({"mint_seconds": seconds, "check_seconds": checking, "ceiling_seconds": ceiling, "ratio": ceiling / seconds})
+        rounds_out.append(
+            {"mint_seconds": seconds, "check_seconds": checking, "ceiling_seconds": ceiling, "ratio": ceiling / seconds}
+        )
     median = sorted(rounds_out, key=lambda x: x["ratio"])[rounds // 2]
     return {
         "stones": stones,

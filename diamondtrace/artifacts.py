@@ -98,7 +98,9 @@ def custom_errors() -> dict[bytes, CustomError]:
             if entry["type"] == "error":
                 signature = f"{entry['name']}({','.join(i['type'] for i in entry['inputs'])})"
                 inputs = tuple((i["type"], i["name"]) for i in entry["inputs"])
-                errors[function_signature_to_4byte_selector(signature)] = CustomError(entry["name"], inputs, notices.get(signature, ""))
+                errors[function_signature_to_4byte_selector(signature)] = CustomError(
+                    entry["name"], inputs, notices.get(signature, "")
+                )
     return errors
 
 

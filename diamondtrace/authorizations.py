@@ -107,9 +107,7 @@ def sign_authorization(account: LocalAccount, chain_id: int, registry: str, auth
 SIGNED_TYPE = "diamondtrace/custody-authorization"
 
 
-def signed_authorization(
-    signer: LocalAccount, chain_id: int, registry_address: str, auth: Authorization
-) -> dict[str, Any]:
+def signed_authorization(signer: LocalAccount, chain_id: int, registry_address: str, auth: Authorization) -> dict[str, Any]:
     """The file `transfer --sign-only` writes: the authorization, its signature and the typed
     data it was made from, so any wallet or person can check what was signed."""
     signature = sign_authorization(signer, chain_id, registry_address, auth)
@@ -242,29 +240,43 @@ def choose_inputs(
     """Offline when the chain id and the registry are given: the nonce and the last record block
     must be given too, and nothing is read. Otherwise all are read from the chain (`online`), the
     signer (`signer_of(chain_id)`) must hold the stone, and a nonce or block given is checked."""
-    for name, value in (("--nonce", given.nonce), ("--last-record-block", given.last_record_block), ("--chain-id", given.chain_id)):
+    for name, value in (
+        ("--nonce", given.nonce),
+        ("--last-record-block", given.last_record_block),
+        ("--chain-id", given.chain_id),
+    ):
         if value is not None and value < 0:
             raise InputError(f"{name} {value} must not be negative")
     if (given.chain_id is None) != (given.registry is None):
-        raise InputError("to sign offline give --chain-id and --registry together (with --nonce and --last-record-block); online, neither")
+        raise InputError(
+            "to sign offline give --chain-id and --registry together (with --nonce and --last-record-block); online, neither"
+        )
     if given.chain_id is not None:
         if given.nonce is None or given.last_record_block is None:
             raise InputError(
                 "offline signing needs --nonce (the holder's current nonce, as `diamondtrace participant show HOLDER` shows it) "
                 f"and --last-record-block (the block of the stone's latest record): {SHOWN_BY}"
             )
-        return SigningInputs(given.chain_id, parse_address(given.registry, "--registry"), token, None, given.nonce, given.last_record_block)
+        return SigningInputs(
+            given.chain_id, parse_address(given.registry, "--registry"), token, None, given.nonce, given.last_record_block
+        )
     try:
         chain_id, reader = online()
     except ChainError as exc:
-        raise ChainError(f"{exc}\nTo sign without the chain, give --chain-id, --registry, --nonce and --last-record-block: {SHOWN_BY}") from None
+        raise ChainError(
+            f"{exc}\nTo sign without the chain, give --chain-id, --registry, --nonce and --last-record-block: {SHOWN_BY}"
+        ) from None
     stone = reader.stone(token)
     found = _inputs_of(reader, chain_id, stone)
     signer, name = signer_of(chain_id), stone_id(token)
     if found.holder != signer:
-        raise InputError(f"{signer} does not hold {name} (its holder is {found.holder}): only its holder's authorization can move it; nothing was signed")
+        raise InputError(
+            f"{signer} does not hold {name} (its holder is {found.holder}): only its holder's authorization can move it; nothing was signed"
+        )
     if stone.flag != Flag.NONE:
-        raise InputError(f"{name} is flagged {stone.flag.name.lower()}: it cannot move until the admin clears the flag; nothing was signed")
+        raise InputError(
+            f"{name} is flagged {stone.flag.name.lower()}: it cannot move until the admin clears the flag; nothing was signed"
+        )
     if given.nonce is not None and given.nonce < found.nonce:
         raise InputError(f"--nonce {given.nonce} is spent: {signer}'s next nonce is {found.nonce}; nothing was signed")
     if given.last_record_block is not None and given.last_record_block != found.last_record_block:
@@ -282,7 +294,9 @@ def deadline_of(valid_until: dt.date | None) -> int:
         return int(now) + DEFAULT_VALIDITY
     deadline = timestamp_of(valid_until, end_of_day=True)
     if deadline < now:
-        raise InputError(f"--valid-until {valid_until} is in the past (it ended at {iso_time(deadline)}): the authorization could never be used")
+        raise InputError(
+            f"--valid-until {valid_until} is in the past (it ended at {iso_time(deadline)}): the authorization could never be used"
+        )
     return deadline
 
 

@@ -59,7 +59,9 @@ def register_certificate(
 
 def certificate_id(registry: Contract, exporting: str, number: str) -> int:
     """The id of KP certificate `number` of exporting country `exporting`; an `InputError` if none."""
-    found = certificates_contract(registry).functions.certificateId(country(exporting), text32(number, "certificate number")).call()
+    found = (
+        certificates_contract(registry).functions.certificateId(country(exporting), text32(number, "certificate number")).call()
+    )
     if not found:
         raise InputError(f"no KP certificate {number} of exporting country {exporting} is recorded on this registry")
     return found

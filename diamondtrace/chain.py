@@ -155,5 +155,3 @@ def result_of(call: ContractFunction | Call, raw: str) -> Any:
 def view(call: ContractFunction | Call, block: str = "latest") -> tuple:
     """Calls a view function through the same fast encoding; returns the decoded outputs."""
     return decoded(call, raw_request(call.w3, *eth_call(call, block)))
-
-

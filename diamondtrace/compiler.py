@@ -77,7 +77,9 @@ def compile_contracts() -> dict[str, dict[str, Any]]:
     except (OSError, ValueError):
         pass
     try:
-        output = solcx.compile_standard(compiler_input, base_path=str(root), allow_paths=[str(root)], solc_version=pinned_solc_version())
+        output = solcx.compile_standard(
+            compiler_input, base_path=str(root), allow_paths=[str(root)], solc_version=pinned_solc_version()
+        )
     except solcx.exceptions.SolcNotInstalled:
         raise SetupError("the compiler bridge is not installed: run `make setup`") from None
     with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
@@ -136,7 +138,9 @@ def write_package_files() -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m diamondtrace.compiler", description=__doc__.split("\n")[0], allow_abbrev=False)
+    parser = argparse.ArgumentParser(
+        prog="python -m diamondtrace.compiler", description=__doc__.split("\n")[0], allow_abbrev=False
+    )
     parser.add_argument("--standard-input", type=Path, metavar="OUT.json", help="write the compiler input for analyzers instead")
     args = parser.parse_args(argv)
     if args.standard_input:

@@ -41,7 +41,13 @@ def split(registry: Contract, sender: Sender, parent: int, children: list[tuple[
 
 
 def declare(
-    registry: Contract, sender: Sender, stones: list[tuple[int, int, str | None]], *, mine: str, country: str | None, lab_grown: bool
+    registry: Contract,
+    sender: Sender,
+    stones: list[tuple[int, int, str | None]],
+    *,
+    mine: str,
+    country: str | None,
+    lab_grown: bool,
 ) -> Sent:
     """Enters polished stones made before the registry, marked "origin declared, not traced from the mine"."""
     origin = (text32(mine, "--mine"), country_code(country) if country else b"\0\0", lab_grown)

@@ -30,7 +30,9 @@ from .sending import Sender, Sent, account_lock
 GAS_MARGIN = 1.05
 
 
-def gas_model(registry: Contract, sender: Sender, to: str, first: list[StoneRow], lab_grown: bool = False) -> Callable[[int], int]:
+def gas_model(
+    registry: Contract, sender: Sender, to: str, first: list[StoneRow], lab_grown: bool = False
+) -> Callable[[int], int]:
     """Gas for a batch of n stones, from estimates of its first one and two stones: a full
     estimate would cost the node as much as registering the batch. The estimates are also the
     registry's own check that it will accept the batch."""

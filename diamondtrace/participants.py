@@ -66,11 +66,11 @@ def accredit(
 def certify_rjc(registry: Contract, sender: Sender, account: str, certificate: str, expires: dt.date) -> Sent:
     """Records `account`'s RJC Code of Practices certification, valid through `expires` (UTC); an
     expiry in the past withdraws it."""
-    return sender.send(registry.functions.certifyRjc(account, text32(certificate, "--rjc-certificate"), timestamp_of(expires, end_of_day=True)))
+    return sender.send(
+        registry.functions.certifyRjc(account, text32(certificate, "--rjc-certificate"), timestamp_of(expires, end_of_day=True))
+    )
 
 
 def revoke_participant(registry: Contract, sender: Sender, account: str, successor: str | None = None) -> Sent:
     """Withdraws `account`'s accreditation, naming who its stones in the trade may be recovered to."""
     return sender.send(registry.functions.revoke(account, successor or ZERO_ADDRESS))
-
-

@@ -37,7 +37,12 @@ def open_run(registry: Contract, sender: Sender) -> Opening:
     round trip, then the fees; and waits for transactions an interrupted run left unmined, so
     that the chain's answers about stones include them."""
     limit, participant = Call(registry, "MAX_BATCH"), Call(registry, "participant", sender.address)
-    requests = [eth_call(limit), eth_call(participant), *nonce_requests(sender.address), ("eth_getBlockByNumber", ["latest", False])]
+    requests = [
+        eth_call(limit),
+        eth_call(participant),
+        *nonce_requests(sender.address),
+        ("eth_getBlockByNumber", ["latest", False]),
+    ]
     max_batch, participant_view, pending, latest, block = rpc(lambda: batch_request(registry.w3, requests))
     if unmined_count(pending, latest) > 0:
         wait_for_pending(sender)
@@ -89,7 +94,12 @@ class Registrations:
 
 
 def check_against_chain(
-    registrations: Registrations, path: Path, to: str, batch_size: int, start: Opening, lab_grown: bool = False,
+    registrations: Registrations,
+    path: Path,
+    to: str,
+    batch_size: int,
+    start: Opening,
+    lab_grown: bool = False,
     problems: list[Problem] | None = None,
 ) -> Plan:
     """Compares the file's rows, as asked about in `registrations`, with the chain: stones already
@@ -107,14 +117,26 @@ def check_against_chain(
     for row in new:
         if row.country != producer.country:
             problems.append(
-                Problem(row.line, "country", f"{row.country} is not the producer's accredited country ({producer.country}): a producer registers only its own country's stones")
+                Problem(
+                    row.line,
+                    "country",
+                    f"{row.country} is not the producer's accredited country ({producer.country}): a producer registers only its own country's stones",
+                )
             )
         if not row.stone_id.startswith(producer.prefix or ""):
-            problems.append(Problem(row.line, "stone_id", f"stone ID {row.stone_id} does not start with the producer's prefix {producer.prefix!r}"))
+            problems.append(
+                Problem(
+                    row.line, "stone_id", f"stone ID {row.stone_id} does not start with the producer's prefix {producer.prefix!r}"
+                )
+            )
     if new and to.lower() != producer.address.lower():
         recipient = reader.participant(to)
         if not recipient.accredited or recipient.country != producer.country:
-            problems.append(Problem(new[0].line, None, f"--to {to} must be a participant accredited in {producer.country}, the producer's country"))
+            problems.append(
+                Problem(
+                    new[0].line, None, f"--to {to} must be a participant accredited in {producer.country}, the producer's country"
+                )
+            )
     _check_certificates(reader, new, to, start, lab_grown, problems)
     if problems:
         raise TableInvalid(path, sorted(problems, key=lambda p: p.line))
@@ -125,7 +147,9 @@ def check_against_chain(
     return Plan(new, already, batches)
 
 
-def _already_registered(reader: Registry, found: list[tuple[StoneRow, int, int]], lab_grown: bool, problems: list[Problem]) -> list[StoneRow]:
+def _already_registered(
+    reader: Registry, found: list[tuple[StoneRow, int, int]], lab_grown: bool, problems: list[Problem]
+) -> list[StoneRow]:
     """The rows whose stones are on chain as the file has them (a re-run); a problem for the others."""
     already: list[StoneRow] = []
     batches: dict[int, Batch] = {}
@@ -155,14 +179,20 @@ def _already_registered(reader: Registry, found: list[tuple[StoneRow, int, int]]
             detail = "; ".join(f"{k} is {on_chain[k]!r} on chain but {in_file[k]!r} in the file" for k in differ)
             kind = f"not as a {_KIND[lab_grown]} rough stone of a production run"
             problems.append(
-                Problem(row.line, differ[0] if differ else "stone_id", f"stone ID {row.stone_id} is already registered with different data: {detail or kind}")
+                Problem(
+                    row.line,
+                    differ[0] if differ else "stone_id",
+                    f"stone ID {row.stone_id} is already registered with different data: {detail or kind}",
+                )
             )
         else:
             already.append(row)
     return already
 
 
-def _check_certificates(reader: Registry, new: list[StoneRow], to: str, start: Opening, lab_grown: bool, problems: list[Problem]) -> None:
+def _check_certificates(
+    reader: Registry, new: list[StoneRow], to: str, start: Opening, lab_grown: bool, problems: list[Problem]
+) -> None:
     """KP certificates: known, valid at the block time, exported by the producer into its own
     custody, and not over-drawn by the file's stones."""
     needs: dict[tuple[str, str], list[StoneRow]] = {}
@@ -173,21 +203,37 @@ def _check_certificates(reader: Registry, new: list[StoneRow], to: str, start: O
     for (exporting, number), cert_rows in needs.items():
         first = cert_rows[0].line
         if lab_grown:
-            problems.append(Problem(first, "kp_certificate", f"KP certificate {number}: laboratory-grown rough is outside the Kimberley Process"))
+            problems.append(
+                Problem(
+                    first, "kp_certificate", f"KP certificate {number}: laboratory-grown rough is outside the Kimberley Process"
+                )
+            )
             continue
         found = reader.certificate_id(exporting.encode("ascii"), text32(number))
         cert = lookup(lambda: reader.certificate(found)) if found else None
         if cert is None:
-            problems.append(Problem(first, "kp_certificate", f"KP certificate {number} of {exporting} is not recorded on the registry"))
+            problems.append(
+                Problem(first, "kp_certificate", f"KP certificate {number} of {exporting} is not recorded on the registry")
+            )
             continue
         if not cert.issued_at <= start.now <= cert.expires_at:
             expired = start.now > cert.expires_at
             when = dt.datetime.fromtimestamp(cert.expires_at if expired else cert.issued_at, dt.timezone.utc).date()
-            problems.append(Problem(first, "kp_certificate", f"KP certificate {number} {'expired on' if expired else 'is not valid before'} {when}"))
+            problems.append(
+                Problem(
+                    first,
+                    "kp_certificate",
+                    f"KP certificate {number} {'expired on' if expired else 'is not valid before'} {when}",
+                )
+            )
             continue
         if cert.exporter.lower() != producer.lower() or to.lower() != producer.lower():
             problems.append(
-                Problem(first, "kp_certificate", f"KP certificate {number} is for exporter {cert.exporter}: only its exporter registers stones under it, into its own custody")
+                Problem(
+                    first,
+                    "kp_certificate",
+                    f"KP certificate {number} is for exporter {cert.exporter}: only its exporter registers stones under it, into its own custody",
+                )
             )
             continue
         drawn = cert.drawn

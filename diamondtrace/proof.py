@@ -159,7 +159,9 @@ def _segment(
             raise Broken(f"the chain of {account} passes block {arrival} without the stone's record in it: a record was hidden")
         records = [r for r in source.back_from(account, block, arrival) if bound is None or r.position < bound]
         if not records or records[-1].block != block or any(r.recipient != account for r in records):
-            raise Broken(f"the chain of {account} points at block {block}, where the events show none of its records: a record was hidden")
+            raise Broken(
+                f"the chain of {account} points at block {block}, where the events show none of its records: a record was hidden"
+            )
         for record in reversed(records):
             if record.token_id == token and record.block == arrival:
                 return record, later[::-1]

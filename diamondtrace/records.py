@@ -334,7 +334,9 @@ class CustodyRecord:
             record=int.from_bytes(words[3], "big"),
             block=_number(log["blockNumber"]),
             log_index=_number(log["logIndex"]),
-            transaction=log["transactionHash"] if isinstance(log["transactionHash"], str) else "0x" + bytes(log["transactionHash"]).hex(),
+            transaction=log["transactionHash"]
+            if isinstance(log["transactionHash"], str)
+            else "0x" + bytes(log["transactionHash"]).hex(),
         )
 
 
@@ -389,7 +391,9 @@ class Registry:
 
     def certificate(self, certificate_id: int) -> Certificate:
         book = self.book("certificates")
-        return Certificate.decode(certificate_id, self._call(book.functions.certificate(certificate_id), f"no KP certificate {certificate_id}"))
+        return Certificate.decode(
+            certificate_id, self._call(book.functions.certificate(certificate_id), f"no KP certificate {certificate_id}")
+        )
 
     def certificate_id(self, exporting: bytes, number: bytes) -> int | None:
         return self._call(self.book("certificates").functions.certificateId(exporting, number)) or None
@@ -399,7 +403,9 @@ class Registry:
 
     def totals(self) -> Totals:
         t = self._call(self.contract.functions.totals())
-        return Totals(t.stones, t.centicarats, t.participants, t.batches, self._call(self.book("certificates").functions.certificateCount()))
+        return Totals(
+            t.stones, t.centicarats, t.participants, t.batches, self._call(self.book("certificates").functions.certificateCount())
+        )
 
     def anchor(self, stone: Stone) -> Anchor:
         """The on-chain anchor of `stone`'s custody history (see `proof`)."""

@@ -92,7 +92,9 @@ class Sender:
     def estimate(self, call: ContractFunction) -> int:
         """Gas for `call`, or the registry's refusal in words (an `InputError`: nothing sent)."""
         try:
-            request = {key: "0x" + value.hex() if isinstance(value, bytes) else value for key, value in self._request(call).items()}
+            request = {
+                key: "0x" + value.hex() if isinstance(value, bytes) else value for key, value in self._request(call).items()
+            }
             return int(rpc(lambda: raw_request(self.w3, "eth_estimateGas", [request]), self.where), 16)
         except (ContractLogicError, ContractCustomError, ContractPanicError) as exc:
             raise InputError(f"refused by the registry, nothing sent: {revert_message(exc)}") from None
@@ -107,7 +109,9 @@ class Sender:
             return {"from": self.address, "data": call.data_in_transaction}
         return {"from": self.address, "to": call.address, "data": calldata(call)}
 
-    def build(self, call: ContractFunction | ContractConstructor, gas: int | None = None, fees: dict[str, int] | None = None) -> dict:
+    def build(
+        self, call: ContractFunction | ContractConstructor, gas: int | None = None, fees: dict[str, int] | None = None
+    ) -> dict:
         """An unsigned transaction for `call`; the nonce is set when it is signed."""
         gas = gas or min(int(self.estimate(call) * 1.2) + 10_000, EIP7825_TX_GAS_CAP)
         return {**self._request(call), "value": 0, "chainId": self.chain.chain_id, "gas": gas, **(fees or self.fees())}
@@ -204,9 +208,7 @@ class Sender:
                     pass
             raise ChainError(f"transaction {tx_hash} was mined but reverted{reason}")
         created = raw.get("contractAddress")
-        return Sent(
-            tx_hash, block, int(raw["gasUsed"], 16), len(raw["logs"]), created and Web3.to_checksum_address(created)
-        )
+        return Sent(tx_hash, block, int(raw["gasUsed"], 16), len(raw["logs"]), created and Web3.to_checksum_address(created))
 
     def send(self, call: ContractFunction, gas: int | None = None) -> Sent:
         """Sends one transaction and waits for it to be mined."""
@@ -254,6 +256,7 @@ def unmined_count(pending: str, latest: str) -> int:
 def wait_for_pending(sender: Sender, timeout: float = 120) -> int:
     """Waits until transactions this account sent earlier (say, by an interrupted run) are mined,
     so that the check against the chain sees them. Returns how many there were."""
+
     def unmined() -> int:
         return unmined_count(*rpc(lambda: batch_request(sender.w3, nonce_requests(sender.address))))
 

@@ -33,7 +33,9 @@ def _verified_sources(name: str) -> dict[str, str]:
     named = json.loads(artifact(name)["metadata"])["sources"]
     for path, entry in named.items():
         if path not in texts or "0x" + keccak(texts[path].encode()).hex() != entry["keccak256"]:
-            raise SetupError(f"the package's copy of {path} is missing or is not the source {name} was compiled from: reinstall diamondtrace")
+            raise SetupError(
+                f"the package's copy of {path} is missing or is not the source {name} was compiled from: reinstall diamondtrace"
+            )
     return {path: texts[path] for path in named}
 
 

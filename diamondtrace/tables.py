@@ -121,10 +121,14 @@ def records_of(table: Table, schema: Schema) -> list[tuple[int, list[str]]]:
     """The table's data as records, read by the csv module (for the row-by-row check)."""
     if table.data or not table.plain:
         return table.data
-    return [(line, record) for line, record in _records(table.path, table.text, schema)[1:] if len(record) > 1 or record[0].strip()]
+    return [
+        (line, record) for line, record in _records(table.path, table.text, schema)[1:] if len(record) > 1 or record[0].strip()
+    ]
 
 
-def bulk_values(columns: dict[str, Sequence[str]], rules: Sequence[Column], unique: str, seen: set[str]) -> dict[str, list] | None:
+def bulk_values(
+    columns: dict[str, Sequence[str]], rules: Sequence[Column], unique: str, seen: set[str]
+) -> dict[str, list] | None:
     """Each column's values, checked a column at a time: a column with a `pattern` by one regular
     expression over all its cells, any other once per distinct value (mines, countries and dates
     repeat down a file). `seen` holds the `unique` values of earlier chunks; this chunk's are added.
@@ -172,7 +176,9 @@ class RowChecker(Generic[Row]):
     """Checks a file's rows one by one and names every problem: each cell against its column's
     rule, formulas, the row's width, and `unique` values repeated. `make(line, values)` builds a row."""
 
-    def __init__(self, header: list[str], columns: Sequence[Column], make: Callable[[int, dict[str, object]], Row], unique: str) -> None:
+    def __init__(
+        self, header: list[str], columns: Sequence[Column], make: Callable[[int, dict[str, object]], Row], unique: str
+    ) -> None:
         self.header = header
         self.columns = [(header.index(c.name), c) for c in columns if c.name in header]
         self.make = make
@@ -236,7 +242,8 @@ def _decode(path: Path) -> str:
         line = raw[: exc.start].count(b"\n") + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise TableInvalid(
-            path, [Problem(line, None, f"byte {column} of the line is not UTF-8 (0x{raw[exc.start]:02x}); save the file as UTF-8")]
+            path,
+            [Problem(line, None, f"byte {column} of the line is not UTF-8 (0x{raw[exc.start]:02x}); save the file as UTF-8")],
         ) from None
 
 
@@ -273,7 +280,9 @@ def _plain_table(text: str, max_rows: int) -> tuple[list[str], list[list[str]]] 
 
 
 def _too_many(path: Path, line: int, schema: Schema) -> TableInvalid:
-    return TableInvalid(path, [Problem(line, None, f"more than {schema.max_rows:,} {schema.what} in one file; split it into several files")])
+    return TableInvalid(
+        path, [Problem(line, None, f"more than {schema.max_rows:,} {schema.what} in one file; split it into several files")]
+    )
 
 
 def _header(path: Path, cells: list[str], schema: Schema) -> list[str]:

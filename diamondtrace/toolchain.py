@@ -48,7 +48,9 @@ ANVIL_HINT = (
 def require_checkout(what: str) -> Path:
     """The checkout's root, for the jobs that need its sources (compiling, the toolchain links)."""
     if not IN_CHECKOUT:
-        raise SetupError(f"{what} needs the DiamondTrace checkout (its contracts and npm packages); an installed package has none")
+        raise SetupError(
+            f"{what} needs the DiamondTrace checkout (its contracts and npm packages); an installed package has none"
+        )
     return _CHECKOUT
 
 

@@ -21,12 +21,15 @@ ACCEPTED = ROOT / "lint" / "slither-accepted.json"
 
 
 def main(standard_input: Path, solc: Path) -> int:
-    compilation = CryticCompile(SolcStandardJson(json.loads(standard_input.read_text())), solc=str(solc), solc_working_dir=str(ROOT))
+    compilation = CryticCompile(
+        SolcStandardJson(json.loads(standard_input.read_text())), solc=str(solc), solc_working_dir=str(ROOT)
+    )
     slither = Slither(compilation, exclude_dependencies=True)
     for detector in vars(all_detectors).values():
         if isinstance(detector, type) and issubclass(detector, AbstractDetector) and detector is not AbstractDetector:
             slither.register_detector(detector)
     findings = [r for group in slither.run_detectors() for r in group]
+
     # Only our own deployed code: dependencies (OpenZeppelin, Solady) are audited upstream, and
     # contracts/fixtures/ holds test doubles that are never deployed.
     def ours_only(element: dict) -> bool:
@@ -47,7 +50,9 @@ def main(standard_input: Path, solc: Path) -> int:
             failures.append(f"[{finding['impact']}] {finding['check']}: {first}")
     for line in kept:
         print(line)
-    used = {(a["check"], a["match"]) for a in accepted for f in ours if a["check"] == f["check"] and a["match"] in f["description"]}
+    used = {
+        (a["check"], a["match"]) for a in accepted for f in ours if a["check"] == f["check"] and a["match"] in f["description"]
+    }
     for a in accepted:
         if (a["check"], a["match"]) not in used:
             print(f"note: the acceptance of {a['check']} / {a['match']!r} matches nothing any more; remove it")

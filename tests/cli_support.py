@@ -116,7 +116,20 @@ class Cli:
         self("deploy", "--dev-account", ADMIN)
         for role, index, country, name, prefix in CAST.values():
             extra = ["--prefix", prefix] if prefix else []
-            self("participant", "add", address(index), "--role", role, "--name", name, "--country", country, *extra, "--dev-account", ADMIN)
+            self(
+                "participant",
+                "add",
+                address(index),
+                "--role",
+                role,
+                "--name",
+                name,
+                "--country",
+                country,
+                *extra,
+                "--dev-account",
+                ADMIN,
+            )
         return self
 
 
@@ -216,7 +229,11 @@ class RpcProxy:
     def _block(self, tag) -> int:
         if isinstance(tag, str) and tag.startswith("0x"):
             return int(tag, 16)
-        return int(self._forward({"jsonrpc": "2.0", "id": 0, "method": "eth_blockNumber", "params": []})["result"], 16) if tag != "earliest" else 0
+        return (
+            int(self._forward({"jsonrpc": "2.0", "id": 0, "method": "eth_blockNumber", "params": []})["result"], 16)
+            if tag != "earliest"
+            else 0
+        )
 
     def _answer(self, call: dict) -> dict:
         method = call.get("method")
@@ -227,7 +244,9 @@ class RpcProxy:
         query = call["params"][0]
         span = self._block(query.get("toBlock", "latest")) - self._block(query.get("fromBlock", "latest")) + 1
         if span > self.max_blocks:
-            return self._refuse(call, -32600, f"eth_getLogs is limited to a {self.max_blocks} block range; this query spans {span}")
+            return self._refuse(
+                call, -32600, f"eth_getLogs is limited to a {self.max_blocks} block range; this query spans {span}"
+            )
         reply = self._forward(call)
         logs = reply.get("result")
         if logs is not None and len(logs) > self.max_results:

@@ -122,7 +122,9 @@ OTHER_PROFILES = [
 def others(registry, cast):
     others = Others(*accounts[10:19])
     for attr, role, country, name, prefix in OTHER_PROFILES:
-        registry.accredit(getattr(others, attr), ROLES[role], country.encode(), name, text32(prefix) if prefix else ZERO32, {"from": cast.admin})
+        registry.accredit(
+            getattr(others, attr), ROLES[role], country.encode(), name, text32(prefix) if prefix else ZERO32, {"from": cast.admin}
+        )
     return others
 
 
@@ -135,7 +137,9 @@ def renderer(cast):
 def registry(cast, renderer):
     registry = DiamondRegistry.deploy(cast.admin, renderer, {"from": cast.admin})
     for attr, role, country, name, prefix in PROFILES:
-        registry.accredit(getattr(cast, attr), ROLES[role], country.encode(), name, text32(prefix) if prefix else ZERO32, {"from": cast.admin})
+        registry.accredit(
+            getattr(cast, attr), ROLES[role], country.encode(), name, text32(prefix) if prefix else ZERO32, {"from": cast.admin}
+        )
     return registry
 
 

@@ -12,7 +12,6 @@ CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = PROJECT_ROOT / "test-output" / "explorer"
 
 
-
 @dataclass
 class Demo:
     rpc_url: str

@@ -173,7 +173,11 @@ def check_served(registry, token, served) -> proof.Proof:
 
 def records_in(tx) -> list[records.CustodyRecord]:
     """The custody records a transaction made, decoded as `verify` reads them."""
-    return [records.CustodyRecord.from_log(dict(log)) for log in tx.logs if log["topics"][0].hex().removeprefix("0x") == records.RECORD_TOPIC[2:]]
+    return [
+        records.CustodyRecord.from_log(dict(log))
+        for log in tx.logs
+        if log["topics"][0].hex().removeprefix("0x") == records.RECORD_TOPIC[2:]
+    ]
 
 
 def chain_state(registry, tokens=(), accounts=(), certificates=()):

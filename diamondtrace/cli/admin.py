@@ -75,10 +75,14 @@ def _show(ctx: Context, reader: Registry, account: str, sent: Sent | None) -> in
     if p["prefix"]:
         lines.append(f"  stone-ID prefix {p['prefix']}")
     if rjc["certificate"]:
-        lines.append(f"  RJC certificate {rjc['certificate']}, valid through {rjc['expires']}: {'current' if rjc['current'] else 'NOT current'}")
+        lines.append(
+            f"  RJC certificate {rjc['certificate']}, valid through {rjc['expires']}: {'current' if rjc['current'] else 'NOT current'}"
+        )
     if p["successor"]:
         lines.append(f"  successor (for recovery of its stones) {p['successor']}")
-    lines.append(f"  nonce {p['nonce']} (its next signed authorization names it; `signing-inputs STONE` shows all that offline signing needs)")
+    lines.append(
+        f"  nonce {p['nonce']} (its next signed authorization names it; `signing-inputs STONE` shows all that offline signing needs)"
+    )
     ctx.result(data, "\n".join(lines))
     return 0
 
@@ -106,9 +110,13 @@ def pause(ctx: Context) -> int:
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    deploying = command(commands, "deploy", deploy, "deploy the registry and write deployments/<chainId>.json (never over an earlier record)")
+    deploying = command(
+        commands, "deploy", deploy, "deploy the registry and write deployments/<chainId>.json (never over an earlier record)"
+    )
     deploying.add_argument(
-        "--replace", action="store_true", help="replace an existing deployment record (the earlier one is kept beside it, its block and registry in its name)"
+        "--replace",
+        action="store_true",
+        help="replace an existing deployment record (the earlier one is kept beside it, its block and registry in its name)",
     )
     signing(deploying)
 
@@ -118,7 +126,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     add.add_argument("--role", required=True, choices=list(ROLES), help="the role to add")
     add.add_argument("--name", required=True, help="the participant's name, as pages and reports show it")
     add.add_argument("--country", required=True, help="ISO 3166-1 alpha-2 code, e.g. BW; an address never changes country")
-    add.add_argument("--prefix", help="stone-ID prefix for life (producers and manufacturers), e.g. BW-JW-; none may start another")
+    add.add_argument(
+        "--prefix", help="stone-ID prefix for life (producers and manufacturers), e.g. BW-JW-; none may start another"
+    )
     add.add_argument("--rjc-certificate", metavar="ID", help="its RJC Code of Practices certificate (with --rjc-expires)")
     add.add_argument("--rjc-expires", type=date, metavar="YYYY-MM-DD", help="last day the RJC certificate is valid (UTC)")
     signing(add)
@@ -126,12 +136,16 @@ def register(commands: argparse._SubParsersAction) -> None:
     revoke.add_argument("address", metavar="ADDRESS", help="the participant's address")
     revoke.add_argument("--successor", metavar="ADDRESS", help="who its stones in the trade may be recovered to (`recover`)")
     signing(revoke)
-    rjc = command(participant, "rjc", participant_rjc, "record or renew ADDRESS's RJC certification (a past date withdraws it); admin only")
+    rjc = command(
+        participant, "rjc", participant_rjc, "record or renew ADDRESS's RJC certification (a past date withdraws it); admin only"
+    )
     rjc.add_argument("address", metavar="ADDRESS", help="the participant's address")
     rjc.add_argument("--certificate", required=True, metavar="ID", help="its RJC Code of Practices certificate")
     rjc.add_argument("--expires", required=True, type=date, metavar="YYYY-MM-DD", help="last day the certificate is valid (UTC)")
     signing(rjc)
-    show = command(participant, "show", participant_show, "show ADDRESS's profile (roles, country, prefix, RJC, successor, nonce)")
+    show = command(
+        participant, "show", participant_show, "show ADDRESS's profile (roles, country, prefix, RJC, successor, nonce)"
+    )
     show.add_argument("address", metavar="ADDRESS", help="the participant's address")
 
     recovering = command(commands, "recover", recover, "move revoked participants' stones to their named successors (admin)")
@@ -139,7 +153,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     document_option(recovering, "the ruling or agreement", required=True)
     signing(recovering)
 
-    for name, paused, help in [("pause", True, "stop every state change but flagging (admin)"), ("unpause", False, "lift a pause (admin)")]:
+    for name, paused, help in [
+        ("pause", True, "stop every state change but flagging (admin)"),
+        ("unpause", False, "lift a pause (admin)"),
+    ]:
         pausing_parser = command(commands, name, pause, help)
         pausing_parser.set_defaults(pause=paused)
         signing(pausing_parser)

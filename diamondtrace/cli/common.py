@@ -108,4 +108,6 @@ def signing(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("signing (one of)")
     group.add_argument("--keystore", type=Path, help="encrypted Web3 Secret Storage v3 JSON keystore")
     group.add_argument("--password-file", type=Path, help=f"file holding the keystore password (else ${PASSWORD_ENV})")
-    group.add_argument("--dev-account", type=int, metavar="N", help="the local chain's prefunded account N (chain id 31337/1337 only)")
+    group.add_argument(
+        "--dev-account", type=int, metavar="N", help="the local chain's prefunded account N (chain id 31337/1337 only)"
+    )

@@ -9,7 +9,19 @@ from ..records import Registry
 from .common import Context, command, date, document_option, group, sent_json, signing
 
 # `kp register`'s options, named as `certificates.register_certificate` names them.
-FIELDS = ("number", "exporting", "importing", "exporter", "importer", "carats", "value_usd", "parcels", "issued", "expires", "document")
+FIELDS = (
+    "number",
+    "exporting",
+    "importing",
+    "exporter",
+    "importer",
+    "carats",
+    "value_usd",
+    "parcels",
+    "issued",
+    "expires",
+    "document",
+)
 
 
 def kp_register(ctx: Context) -> int:
@@ -44,4 +56,6 @@ def register(commands: argparse._SubParsersAction) -> None:
     signing(recording)
     show = command(kp, "show", kp_show, "show a certificate and how much of it is drawn")
     show.add_argument("number", metavar="NUMBER", help="the certificate's number")
-    show.add_argument("--exporting", metavar="CC", help="exporting country (default: the number's first two letters, as in BW-KP-...)")
+    show.add_argument(
+        "--exporting", metavar="CC", help="exporting country (default: the number's first two letters, as in BW-KP-...)"
+    )

@@ -14,7 +14,14 @@ from .common import Context, command, group
 def chain_up(ctx: Context) -> int:
     node, started = localnode.up(ctx.args.port, ctx.args.state)
     ctx.result(
-        {"running": True, "started": started, "url": node.url, "pid": node.pid, "state": node.state, "chain_id": localnode.LOCAL_CHAIN_ID},
+        {
+            "running": True,
+            "started": started,
+            "url": node.url,
+            "pid": node.pid,
+            "state": node.state,
+            "chain_id": localnode.LOCAL_CHAIN_ID,
+        },
         f"local chain {'started' if started else 'already running'} at {node.url} "
         f"(chain id {localnode.LOCAL_CHAIN_ID}, pid {node.pid}); state file {node.state}",
     )
@@ -26,7 +33,9 @@ def chain_down(ctx: Context) -> int:
     node = localnode.down(port)
     ctx.result(
         {"stopped": node is not None, "port": port, "state": node.state if node else None},
-        f"local chain on port {port} stopped; its state is in {node.state}" if node else f"no local chain was running on port {port}",
+        f"local chain on port {port} stopped; its state is in {node.state}"
+        if node
+        else f"no local chain was running on port {port}",
     )
     return 0
 
@@ -54,11 +63,15 @@ def account_new(ctx: Context) -> int:
 def register(commands: argparse._SubParsersAction) -> None:
     chain = group(commands, "chain", "the embedded local chain (npm Anvil) with a persistent state file")
     up = command(chain, "up", chain_up, "start it (if not running)")
-    up.add_argument("--state", type=Path, help=f"state file (default {localnode.DEFAULT_STATE.relative_to(localnode.PROJECT_ROOT)})")
+    up.add_argument(
+        "--state", type=Path, help=f"state file (default {localnode.DEFAULT_STATE.relative_to(localnode.PROJECT_ROOT)})"
+    )
     command(chain, "down", chain_down, "stop it; it writes its state file")
     command(chain, "status", chain_status, "is it running?")
     for parser in chain.choices.values():
-        parser.add_argument("--port", type=int, default=localnode.DEFAULT_PORT, help=f"TCP port (default {localnode.DEFAULT_PORT})")
+        parser.add_argument(
+            "--port", type=int, default=localnode.DEFAULT_PORT, help=f"TCP port (default {localnode.DEFAULT_PORT})"
+        )
 
     account = group(commands, "account", "keystores")
     new = command(account, "new", account_new, "create an encrypted keystore and print its address")

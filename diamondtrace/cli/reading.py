@@ -51,10 +51,14 @@ def export_verification(ctx: Context) -> int:
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    check = command(commands, "verify", verify, "a stone's full provenance, integrity and assurance verdicts (exit 1 if broken or flagged)")
+    check = command(
+        commands, "verify", verify, "a stone's full provenance, integrity and assurance verdicts (exit 1 if broken or flagged)"
+    )
     stone_argument(check)
     check.add_argument(
-        "--all-descriptions", action="store_true", help="also every holder's description, each with its author (reads the whole chain)"
+        "--all-descriptions",
+        action="store_true",
+        help="also every holder's description, each with its author (reads the whole chain)",
     )
 
     explore = command(commands, "explorer", explorer, "serve the read-only web explorer for the registry")

@@ -78,7 +78,7 @@ def declare(ctx: Context) -> int:
     ctx.result(
         {"declared": ids, "mine": args.mine, "country": args.country, **sent_json(sent)},
         f"entered {len(ids)} stones with a declared origin ({args.mine}, {args.country or 'country unknown'}) in block {sent.block}; "
-        "they are marked \"origin declared, not traced from the mine\"",
+        'they are marked "origin declared, not traced from the mine"',
     )
     return 0
 
@@ -113,7 +113,9 @@ def flag(ctx: Context) -> int:
     reason = Flag[ctx.args.reason.upper()]
     _, registry = ctx.registry()
     sent = custody.flag(registry, ctx.sender(), token, reason, documents.document_hash(ctx.args.document))
-    ctx.result({"stone_id": stone_id(token), **sent_json(sent)}, f"{stone_id(token)} flagged {reason.name.lower()} in block {sent.block}")
+    ctx.result(
+        {"stone_id": stone_id(token), **sent_json(sent)}, f"{stone_id(token)} flagged {reason.name.lower()} in block {sent.block}"
+    )
     return 0
 
 
@@ -135,16 +137,24 @@ def register(commands: argparse._SubParsersAction) -> None:
     minting.add_argument("file", type=Path, metavar="FILE.csv", help="the production run (see the README for its columns)")
     minting.add_argument("--to", metavar="ADDRESS", help="accredited holder of the new stones (default: the signer)")
     minting.add_argument("--batch-size", type=int, help="stones per transaction (default and maximum: the registry's MAX_BATCH)")
-    minting.add_argument("--lab-grown", action="store_true", help="the run is laboratory-grown rough (outside the Kimberley Process)")
+    minting.add_argument(
+        "--lab-grown", action="store_true", help="the run is laboratory-grown rough (outside the Kimberley Process)"
+    )
     signing(minting)
 
     splitting = command(commands, "split", split, "split a rough stone into polished stones (a manufacturer holding it)")
     stone_argument(splitting)
-    splitting.add_argument("children", type=Path, metavar="CHILDREN.csv", help="columns stone_id,carat[,description]; IDs with your prefix")
+    splitting.add_argument(
+        "children", type=Path, metavar="CHILDREN.csv", help="columns stone_id,carat[,description]; IDs with your prefix"
+    )
     signing(splitting)
 
-    declaring = command(commands, "declare", declare, "enter polished stones made before the registry, with a declared origin (a manufacturer)")
-    declaring.add_argument("stones", type=Path, metavar="STONES.csv", help="columns stone_id,carat[,description]; IDs with your prefix")
+    declaring = command(
+        commands, "declare", declare, "enter polished stones made before the registry, with a declared origin (a manufacturer)"
+    )
+    declaring.add_argument(
+        "stones", type=Path, metavar="STONES.csv", help="columns stone_id,carat[,description]; IDs with your prefix"
+    )
     declaring.add_argument("--mine", required=True, help='the declared mine, or a description such as "Unknown"')
     declaring.add_argument("--country", help="the declared country of origin (omit if unknown)")
     declaring.add_argument("--lab-grown", action="store_true", help="the stones are laboratory-grown")
@@ -154,8 +164,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     stone_argument(grading_parser)
     grading_parser.add_argument("--lab", required=True, help="the lab's name or address (must be the signer's)")
     grading_parser.add_argument("--report", required=True, help="the report's number, e.g. GIA-2141438167")
-    grading_parser.add_argument("--carat", required=True, help="the weight the lab measured, e.g. 1.01 (a warning if far from the registered weight)")
-    grading_parser.add_argument("--colour", required=True, help=f"GIA colour grade, {grading.COLOURS[0]} to {grading.COLOURS[-1]}")
+    grading_parser.add_argument(
+        "--carat", required=True, help="the weight the lab measured, e.g. 1.01 (a warning if far from the registered weight)"
+    )
+    grading_parser.add_argument(
+        "--colour", required=True, help=f"GIA colour grade, {grading.COLOURS[0]} to {grading.COLOURS[-1]}"
+    )
     grading_parser.add_argument("--clarity", required=True, help=f"GIA clarity grade: {', '.join(grading.CLARITIES)}")
     grading_parser.add_argument("--cut", required=True, help=f"GIA cut grade: {', '.join(grading.CUTS)}")
     grading_parser.add_argument("--lab-grown", action="store_true", help="the lab found the stone laboratory-grown")

@@ -88,23 +88,39 @@ def signing_inputs(ctx: Context) -> int:
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    moving = command(commands, "transfer", transfer, "move a stone with a custody record, or sign an authorization for someone to submit")
+    moving = command(
+        commands, "transfer", transfer, "move a stone with a custody record, or sign an authorization for someone to submit"
+    )
     stone_argument(moving)
-    moving.add_argument("--to", required=True, metavar="ADDRESS", help="the recipient's address (an accredited participant, in the trade)")
-    moving.add_argument("--action", default="sale", choices=[a.label for a in NAMED_ACTIONS], help="what the move is (default: sale)")
+    moving.add_argument(
+        "--to", required=True, metavar="ADDRESS", help="the recipient's address (an accredited participant, in the trade)"
+    )
+    moving.add_argument(
+        "--action", default="sale", choices=[a.label for a in NAMED_ACTIONS], help="what the move is (default: sale)"
+    )
     document_option(moving, "invoice or other document")
     moving.add_argument("--warranty", action="store_true", help="the invoice carries the WDC System of Warranties statement")
-    moving.add_argument("--kp", metavar="NUMBER", help="KP certificate (of the country the stone lies in) for a rough stone crossing a border")
     moving.add_argument(
-        "--sign-only", type=Path, metavar="OUT.json", help="write a signed EIP-712 authorization instead of sending (`signing-inputs` shows what offline signing needs)"
+        "--kp", metavar="NUMBER", help="KP certificate (of the country the stone lies in) for a rough stone crossing a border"
+    )
+    moving.add_argument(
+        "--sign-only",
+        type=Path,
+        metavar="OUT.json",
+        help="write a signed EIP-712 authorization instead of sending (`signing-inputs` shows what offline signing needs)",
     )
     moving.add_argument("--chain-id", type=int, help="with --sign-only and --registry: sign offline for this chain")
     moving.add_argument("--registry", metavar="ADDRESS", help="with --sign-only and --chain-id: the registry address")
     moving.add_argument("--nonce", type=int, help="with --sign-only: the holder's nonce (read from the chain when online)")
     moving.add_argument(
-        "--last-record-block", type=int, metavar="N", help="with --sign-only: the block of the stone's latest record (read from the chain when online)"
+        "--last-record-block",
+        type=int,
+        metavar="N",
+        help="with --sign-only: the block of the stone's latest record (read from the chain when online)",
     )
-    moving.add_argument("--valid-until", type=date, metavar="YYYY-MM-DD", help="with --sign-only: last valid day, UTC, not past (default: 7 days)")
+    moving.add_argument(
+        "--valid-until", type=date, metavar="YYYY-MM-DD", help="with --sign-only: last valid day, UTC, not past (default: 7 days)"
+    )
     signing(moving)
 
     relaying = command(commands, "broadcast", broadcast, "submit a signed authorization from any funded account")
@@ -112,6 +128,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     signing(relaying)
 
     inputs = command(
-        commands, "signing-inputs", signing_inputs, "what signing an authorization for STONE offline needs: chain id, registry, holder's nonce, last record block"
+        commands,
+        "signing-inputs",
+        signing_inputs,
+        "what signing an authorization for STONE offline needs: chain id, registry, holder's nonce, last record block",
     )
     stone_argument(inputs)

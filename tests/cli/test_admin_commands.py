@@ -28,7 +28,21 @@ def _new_account(dt, tmp_path, name):
 
 
 def _accredit(dt, account, role, country, *extra, name="New Participant"):
-    return dt("participant", "add", account, "--role", role, "--name", name, "--country", country, *extra, "--dev-account", ADMIN, json=True).json
+    return dt(
+        "participant",
+        "add",
+        account,
+        "--role",
+        role,
+        "--name",
+        name,
+        "--country",
+        country,
+        *extra,
+        "--dev-account",
+        ADMIN,
+        json=True,
+    ).json
 
 
 # ------------------------------------------------------------------------------------------------
@@ -98,12 +112,45 @@ def test_rjc_certification_recorded_renewed_and_withdrawn(dt, tmp_path):
     assert since == added["block"]
     assert "RJC certificate RJC-COP-0042, valid through 2099-12-31: current" in dt("participant", "show", jeweller).out
     # A renewal before it lapses continues the certification: the same period.
-    renewed = dt("participant", "rjc", jeweller, "--certificate", "RJC-COP-0043", "--expires", "2100-06-30", "--dev-account", ADMIN, json=True).json
+    renewed = dt(
+        "participant",
+        "rjc",
+        jeweller,
+        "--certificate",
+        "RJC-COP-0043",
+        "--expires",
+        "2100-06-30",
+        "--dev-account",
+        ADMIN,
+        json=True,
+    ).json
     assert renewed["rjc"] == {"certificate": "RJC-COP-0043", "expires": "2100-06-30", "since_block": since, "current": True}
     # A past date withdraws it; certified again later, a new period starts.
-    withdrawn = dt("participant", "rjc", jeweller, "--certificate", "RJC-COP-0043", "--expires", "2020-01-01", "--dev-account", ADMIN, json=True).json
+    withdrawn = dt(
+        "participant",
+        "rjc",
+        jeweller,
+        "--certificate",
+        "RJC-COP-0043",
+        "--expires",
+        "2020-01-01",
+        "--dev-account",
+        ADMIN,
+        json=True,
+    ).json
     assert withdrawn["rjc"]["current"] is False and "NOT current" in dt("participant", "show", jeweller).out
-    again = dt("participant", "rjc", jeweller, "--certificate", "RJC-COP-0044", "--expires", "2099-12-31", "--dev-account", ADMIN, json=True).json
+    again = dt(
+        "participant",
+        "rjc",
+        jeweller,
+        "--certificate",
+        "RJC-COP-0044",
+        "--expires",
+        "2099-12-31",
+        "--dev-account",
+        ADMIN,
+        json=True,
+    ).json
     assert again["rjc"]["current"] is True and again["rjc"]["since_block"] == again["block"] > since
 
 
@@ -146,7 +193,9 @@ def revoked_holder(dt, tmp_path):
 
 
 def test_a_revoked_holders_stones_go_to_its_successor_by_recovery(dt, tmp_path, revoked_holder):
-    revoked = dt("participant", "revoke", address("trader_bw"), "--successor", address("producer"), "--dev-account", ADMIN, json=True).json
+    revoked = dt(
+        "participant", "revoke", address("trader_bw"), "--successor", address("producer"), "--dev-account", ADMIN, json=True
+    ).json
     assert revoked["accredited"] is False and revoked["successor"] == address("producer")
     assert f"successor (for recovery of its stones) {address('producer')}" in dt("participant", "show", address("trader_bw")).out
     # The revoked holder itself cannot move them any more.
@@ -174,7 +223,19 @@ def test_recovery_needs_the_admin_a_document_a_revoked_holder_and_its_successor(
     refused(dt, "recover", stone, "--document", ruling, "--dev-account", ADMIN, contains="NotRevoked")
     dt("participant", "revoke", address("trader_bw"), "--dev-account", ADMIN)
     refused(dt, "recover", stone, "--document", ruling, "--dev-account", ADMIN, contains="NoSuccessor")
-    dt("participant", "add", address("trader_bw"), "--role", "trader", "--name", "Gaborone Diamond Trading", "--country", "BW", "--dev-account", ADMIN)
+    dt(
+        "participant",
+        "add",
+        address("trader_bw"),
+        "--role",
+        "trader",
+        "--name",
+        "Gaborone Diamond Trading",
+        "--country",
+        "BW",
+        "--dev-account",
+        ADMIN,
+    )
     dt("participant", "revoke", address("trader_bw"), "--successor", address("producer"), "--dev-account", ADMIN)
     refused(dt, "recover", stone, "--document", ruling, "--dev-account", 1, contains="OwnableUnauthorizedAccount")
     usage = refused(dt, "recover", stone, "--dev-account", ADMIN, contains="--document")
@@ -190,7 +251,9 @@ def test_recovery_never_takes_rough_across_a_border(dt, tmp_path, revoked_holder
     dt("participant", "revoke", address("trader_bw"), "--successor", address("trader"), "--dev-account", ADMIN)
     ruling = tmp_path / "ruling.pdf"
     ruling.write_bytes(b"ruling: stock to Antwerp")
-    refused(dt, "recover", revoked_holder[0], "--document", ruling, "--dev-account", ADMIN, contains="CrossBorderWithoutCertificate")
+    refused(
+        dt, "recover", revoked_holder[0], "--document", ruling, "--dev-account", ADMIN, contains="CrossBorderWithoutCertificate"
+    )
     report = dt("verify", revoked_holder[0], json=True).json
     assert report["holder"] == address("trader_bw") and report["jurisdiction"] == "BW"
 
@@ -211,7 +274,14 @@ def test_a_paused_registry_refuses_every_change_but_flagging(dt, tmp_path):
     for args in [
         ("mint", write_csv(tmp_path / "second.csv", run_rows("BW-PSE2", 2)), "--dev-account", 1),
         ("transfer", "BW-PSE-00000", "--to", address("trader_bw"), "--dev-account", 1),
-        ("declare", write_csv(tmp_path / "old.csv", [["IN-PSE-1", "1.00"]], "stone_id,carat"), "--mine", "Unknown", "--dev-account", 3),
+        (
+            "declare",
+            write_csv(tmp_path / "old.csv", [["IN-PSE-1", "1.00"]], "stone_id,carat"),
+            "--mine",
+            "Unknown",
+            "--dev-account",
+            3,
+        ),
     ]:
         r = refused(dt, *args, contains="EnforcedPause")
         assert "paused" in r.err and "nothing sent" in r.err and "Traceback" not in r.err
@@ -223,7 +293,19 @@ def test_a_paused_registry_refuses_every_change_but_flagging(dt, tmp_path):
 
     # Flagging stays open (a theft can't wait), and so do the admin's own actions.
     dt("flag", "BW-PSE-00002", "--reason", "stolen", "--dev-account", 1)
-    dt("participant", "add", address(CONSUMER), "--role", "trader", "--name", "Late Trader", "--country", "BW", "--dev-account", ADMIN)
+    dt(
+        "participant",
+        "add",
+        address(CONSUMER),
+        "--role",
+        "trader",
+        "--name",
+        "Late Trader",
+        "--country",
+        "BW",
+        "--dev-account",
+        ADMIN,
+    )
     assert dt("verify", "BW-PSE-00002", json=True, expect=1).json["flags"]["flag"] == "stolen"
 
     assert dt("unpause", "--dev-account", ADMIN, json=True).json["paused"] is False

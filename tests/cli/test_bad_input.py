@@ -33,20 +33,48 @@ def refused(dt, *args, contains, where=None):
         ([["BW-1", "1.00", "Jwaneng", "XX", "2026-11-20", ""]], "run.csv:2: column country", "unknown country code 'XX'"),
         ([["BW-1", "1.00", "Jwaneng", "BW", "2999-01-01", ""]], "run.csv:2: column production_date", "is in the future"),
         ([["BW-1", "1.00", "Jwaneng", "BW", "20/11/2026", ""]], "run.csv:2: column production_date", "YYYY-MM-DD"),
-        ([["BW 1", "1.00", "Jwaneng", "BW", "2026-11-20", ""]], "run.csv:2: column stone_id", "printable ASCII characters without spaces"),
+        (
+            [["BW 1", "1.00", "Jwaneng", "BW", "2026-11-20", ""]],
+            "run.csv:2: column stone_id",
+            "printable ASCII characters without spaces",
+        ),
         ([["B" * 33, "1.00", "Jwaneng", "BW", "2026-11-20", ""]], "run.csv:2: column stone_id", "1 to 32"),
-        ([["=cmd|' /C calc'!A0", "1.00", "Jwaneng", "BW", "2026-11-20", ""]], "run.csv:2: column stone_id", "spreadsheet formula"),
+        (
+            [["=cmd|' /C calc'!A0", "1.00", "Jwaneng", "BW", "2026-11-20", ""]],
+            "run.csv:2: column stone_id",
+            "spreadsheet formula",
+        ),
         ([["BW-1", "1.00", "@SUM(A1)", "BW", "2026-11-20", ""]], "run.csv:2: column mine", "spreadsheet formula"),
         (
-            [["BW-1", "1.00", "Jwaneng", "BW", "2026-11-20", ""], ["BW-2", "1.00", "Jwaneng", "BW", "2026-11-20", ""], ["BW-1", "2.00", "Jwaneng", "BW", "2026-11-20", ""]],
+            [
+                ["BW-1", "1.00", "Jwaneng", "BW", "2026-11-20", ""],
+                ["BW-2", "1.00", "Jwaneng", "BW", "2026-11-20", ""],
+                ["BW-1", "2.00", "Jwaneng", "BW", "2026-11-20", ""],
+            ],
             "run.csv:4: column stone_id",
             "stone ID BW-1 repeated (first on line 2)",
         ),
-        ([["BW-1", "1.00", "Jwaneng", "BW", "2026-11-20", "NO-SUCH-KP"]], "run.csv:2: column kp_certificate", "KP certificate NO-SUCH-KP of BW is not recorded"),
+        (
+            [["BW-1", "1.00", "Jwaneng", "BW", "2026-11-20", "NO-SUCH-KP"]],
+            "run.csv:2: column kp_certificate",
+            "KP certificate NO-SUCH-KP of BW is not recorded",
+        ),
         # A producer registers only its own country's stones, under its own prefix.
-        ([["BW-1", "1.00", "Jwaneng", "BW", "2026-11-20", ""], ["BW-2", "1.00", "Jwaneng", "CD", "2026-11-20", ""]], "run.csv:3: column country", "CD is not the producer's accredited country (BW)"),
-        ([["IN-1", "1.00", "Jwaneng", "BW", "2026-11-20", ""]], "run.csv:2: column stone_id", "does not start with the producer's prefix 'BW-'"),
-        ([["BWX-1", "1.00", "Jwaneng", "BW", "2026-11-20", ""]], "run.csv:2: column stone_id", "does not start with the producer's prefix 'BW-'"),
+        (
+            [["BW-1", "1.00", "Jwaneng", "BW", "2026-11-20", ""], ["BW-2", "1.00", "Jwaneng", "CD", "2026-11-20", ""]],
+            "run.csv:3: column country",
+            "CD is not the producer's accredited country (BW)",
+        ),
+        (
+            [["IN-1", "1.00", "Jwaneng", "BW", "2026-11-20", ""]],
+            "run.csv:2: column stone_id",
+            "does not start with the producer's prefix 'BW-'",
+        ),
+        (
+            [["BWX-1", "1.00", "Jwaneng", "BW", "2026-11-20", ""]],
+            "run.csv:2: column stone_id",
+            "does not start with the producer's prefix 'BW-'",
+        ),
     ],
 )
 def test_a_bad_row_is_reported_by_line_and_column(dt, tmp_path, rows, where, message):
@@ -69,7 +97,9 @@ def test_the_files_and_the_chains_problems_come_in_one_pass(dt, tmp_path):
         ["BW-P1", "1.00", "Jwaneng", "BW", "2026-11-31", ""],
         ["IN-P4", "1.00", "Jwaneng", "BW", "2026-11-20", ""],
     ]
-    r = refused(dt, "mint", write_csv(tmp_path / "run.csv", rows, HEADER), "--dev-account", 1, contains="5 problems, nothing was sent")
+    r = refused(
+        dt, "mint", write_csv(tmp_path / "run.csv", rows, HEADER), "--dev-account", 1, contains="5 problems, nothing was sent"
+    )
     for where, message in [
         ("run.csv:2: column kp_certificate", "KP certificate NO-SUCH-KP of BW is not recorded"),
         ("run.csv:3: column carat", "'x' is not a decimal number"),
@@ -93,9 +123,15 @@ def test_a_split_file_is_read_as_a_run_is(dt, tmp_path):
 def test_header_problems(dt, tmp_path):
     missing = write_csv(tmp_path / "missing.csv", [["BW-1", "1.00", "Jwaneng", "BW"]], "stone_id,carat,mine,country")
     refused(dt, "mint", missing, "--dev-account", 1, contains="column production_date: required column missing")
-    no_header = write_csv(tmp_path / "noheader.csv", [["BW-2", "1.00", "Jwaneng", "BW", "2026-11-20"]], "BW-1,1.00,Jwaneng,BW,2026-11-20")
+    no_header = write_csv(
+        tmp_path / "noheader.csv", [["BW-2", "1.00", "Jwaneng", "BW", "2026-11-20"]], "BW-1,1.00,Jwaneng,BW,2026-11-20"
+    )
     refused(dt, "mint", no_header, "--dev-account", 1, contains="missing header row")
-    unknown = write_csv(tmp_path / "unknown.csv", [["BW-1", "1.00", "Jwaneng", "BW", "2026-11-20", "9"]], "stone_id,carat,mine,country,production_date,price")
+    unknown = write_csv(
+        tmp_path / "unknown.csv",
+        [["BW-1", "1.00", "Jwaneng", "BW", "2026-11-20", "9"]],
+        "stone_id,carat,mine,country,production_date,price",
+    )
     refused(dt, "mint", unknown, "--dev-account", 1, contains="column price: unknown column")
     empty = tmp_path / "empty.csv"
     empty.write_text("")
@@ -107,7 +143,9 @@ def test_encoding_bom_and_quoting(dt, tmp_path):
     latin1.write_bytes("stone_id,carat,mine,country,production_date\nBW-1,1.00,Orapa Mín,BW,2026-11-20\n".encode("latin-1"))
     refused(dt, "mint", latin1, "--dev-account", 1, contains="is not UTF-8", where="latin1.csv:2")
     bom = tmp_path / "bom.csv"
-    bom.write_bytes("\ufeffstone_id,carat,mine,country,production_date,description\nBW-BOM-1,1.00,Orapa,BW,2026-11-20,\"cleaved, with a\nnewline\"\n".encode())
+    bom.write_bytes(
+        '\ufeffstone_id,carat,mine,country,production_date,description\nBW-BOM-1,1.00,Orapa,BW,2026-11-20,"cleaved, with a\nnewline"\n'.encode()
+    )
     result = dt("mint", bom, "--dev-account", 1, json=True).json
     assert result["registered"] == 1
     assert dt("verify", "BW-BOM-1", json=True).json["description"] == "cleaved, with a\nnewline"
@@ -118,8 +156,19 @@ def test_encoding_bom_and_quoting(dt, tmp_path):
 
 def test_a_stone_already_on_chain_with_different_data(dt, tmp_path):
     dt("mint", write_csv(tmp_path / "a.csv", [["BW-SAME", "1.00", "Jwaneng", "BW", "2026-11-20"]]), "--dev-account", 1)
-    changed = write_csv(tmp_path / "b.csv", [["BW-NEW", "2.00", "Jwaneng", "BW", "2026-11-20"], ["BW-SAME", "1.50", "Jwaneng", "BW", "2026-11-20"]])
-    refused(dt, "mint", changed, "--dev-account", 1, contains="already registered with different data: carat is '1.00' on chain but '1.50' in the file", where="b.csv:3: column carat")
+    changed = write_csv(
+        tmp_path / "b.csv",
+        [["BW-NEW", "2.00", "Jwaneng", "BW", "2026-11-20"], ["BW-SAME", "1.50", "Jwaneng", "BW", "2026-11-20"]],
+    )
+    refused(
+        dt,
+        "mint",
+        changed,
+        "--dev-account",
+        1,
+        contains="already registered with different data: carat is '1.00' on chain but '1.50' in the file",
+        where="b.csv:3: column carat",
+    )
 
 
 def _certificate(dt, number, carats="5", expires="2099-12-31", issued="2026-01-01", exporter="producer"):
@@ -132,11 +181,29 @@ def _certificate(dt, number, carats="5", expires="2099-12-31", issued="2026-01-0
 
 def test_kp_certificate_problems(dt, tmp_path):
     _certificate(dt, "KP-SMALL", carats="2.50")
-    rows = [["BW-K1", "1.50", "Jwaneng", "BW", "2026-11-20", "KP-SMALL"], ["BW-K2", "1.50", "Jwaneng", "BW", "2026-11-20", "KP-SMALL"]]
-    refused(dt, "mint", write_csv(tmp_path / "over.csv", rows, HEADER), "--dev-account", 1, contains="would be over-drawn", where="over.csv:3")
+    rows = [
+        ["BW-K1", "1.50", "Jwaneng", "BW", "2026-11-20", "KP-SMALL"],
+        ["BW-K2", "1.50", "Jwaneng", "BW", "2026-11-20", "KP-SMALL"],
+    ]
+    refused(
+        dt,
+        "mint",
+        write_csv(tmp_path / "over.csv", rows, HEADER),
+        "--dev-account",
+        1,
+        contains="would be over-drawn",
+        where="over.csv:3",
+    )
     _certificate(dt, "KP-OLD", issued="2020-01-01", expires="2020-12-31")
     old = [["BW-K3", "1.00", "Jwaneng", "BW", "2026-11-20", "KP-OLD"]]
-    refused(dt, "mint", write_csv(tmp_path / "old.csv", old, HEADER), "--dev-account", 1, contains="KP certificate KP-OLD expired on 2020-12-31")
+    refused(
+        dt,
+        "mint",
+        write_csv(tmp_path / "old.csv", old, HEADER),
+        "--dev-account",
+        1,
+        contains="KP certificate KP-OLD expired on 2020-12-31",
+    )
     _certificate(dt, "KP-OTHER", exporter="trader_bw")
     other = [["BW-K4", "1.00", "Jwaneng", "BW", "2026-11-20", "KP-OTHER"]]
     refused(dt, "mint", write_csv(tmp_path / "other.csv", other, HEADER), "--dev-account", 1, contains="is for exporter")
@@ -153,13 +220,59 @@ def test_refusals_before_sending(dt, tmp_path):
     refused(dt, "mint", path, contains="this command sends a transaction: sign with --keystore")
     refused(dt, "mint", path, "--dev-account", 2, contains=f"{address('trader')} is not an accredited producer")
     refused(dt, "mint", path, "--dev-account", 1, "--batch-size", 0, contains="--batch-size 0 must be between 1 and 600")
-    refused(dt, "mint", path, "--dev-account", 1, "--to", address(7), contains=f"--to {address(7)} must be a participant accredited in BW")
-    refused(dt, "mint", path, "--dev-account", 1, "--to", address("manufacturer"), contains="must be a participant accredited in BW, the producer's country")
+    refused(
+        dt,
+        "mint",
+        path,
+        "--dev-account",
+        1,
+        "--to",
+        address(7),
+        contains=f"--to {address(7)} must be a participant accredited in BW",
+    )
+    refused(
+        dt,
+        "mint",
+        path,
+        "--dev-account",
+        1,
+        "--to",
+        address("manufacturer"),
+        contains="must be a participant accredited in BW, the producer's country",
+    )
     refused(dt, "mint", tmp_path / "nope.csv", "--dev-account", 1, contains="cannot read")
     refused(dt, "transfer", "BW-NOPE", "--to", address("trader_bw"), "--dev-account", 1, contains="UnknownStone(tokenId=BW-NOPE)")
     refused(dt, "transfer", "has space", "--to", address("trader_bw"), "--dev-account", 1, contains="printable ASCII")
-    refused(dt, "participant", "add", "0x123", "--role", "trader", "--name", "x", "--country", "BE", "--dev-account", 0, contains="not an Ethereum address")
-    refused(dt, "participant", "add", address(7), "--role", "trader", "--name", "x", "--country", "QQ", "--dev-account", 0, contains="not an ISO 3166-1 alpha-2 code")
+    refused(
+        dt,
+        "participant",
+        "add",
+        "0x123",
+        "--role",
+        "trader",
+        "--name",
+        "x",
+        "--country",
+        "BE",
+        "--dev-account",
+        0,
+        contains="not an Ethereum address",
+    )
+    refused(
+        dt,
+        "participant",
+        "add",
+        address(7),
+        "--role",
+        "trader",
+        "--name",
+        "x",
+        "--country",
+        "QQ",
+        "--dev-account",
+        0,
+        contains="not an ISO 3166-1 alpha-2 code",
+    )
 
 
 def test_keystore_problems(dt, tmp_path):
@@ -202,7 +315,9 @@ def test_a_description_over_the_registrys_limit_is_reported_by_line(dt, tmp_path
         ["BW-D3", "1.00", "Jwaneng", "BW", "2026-11-20", "é" * 300],
         ["BW-D4", "1.00", "Jwaneng", "BW", "2026-11-20", "x" * 501],
     ]
-    r = refused(dt, "mint", write_csv(tmp_path / "run.csv", rows, header), "--dev-account", 1, contains="2 problems, nothing was sent")
+    r = refused(
+        dt, "mint", write_csv(tmp_path / "run.csv", rows, header), "--dev-account", 1, contains="2 problems, nothing was sent"
+    )
     assert "run.csv:4: column description: description is 600 bytes; at most 500" in r.err
     assert "run.csv:5: column description: description is 501 bytes; at most 500" in r.err
     fine = write_csv(tmp_path / "fine.csv", [rows[0], rows[1], rows[2][:5] + ["é" * 250]], header)

@@ -50,12 +50,50 @@ def test_every_address_option_checks_its_eip55_checksum(dt, tmp_path):
         (["participant", "revoke", address("trader"), "--successor", bad, "--dev-account", ADMIN], "--successor"),
         (["mint", run, "--to", bad, "--dev-account", 1], "--to"),
         (["transfer", "BW-CK-00000", "--to", bad, "--dev-account", 1], "--to"),
-        (["transfer", "BW-CK-00000", "--to", address("trader_bw"), "--sign-only", tmp_path / "s.json", "--chain-id", 31337,
-          "--registry", miscased(dt.registry().address), "--nonce", 0, "--last-record-block", 1, "--dev-account", 1], "--registry"),  # fmt: skip
+        (
+            [
+                "transfer",
+                "BW-CK-00000",
+                "--to",
+                address("trader_bw"),
+                "--sign-only",
+                tmp_path / "s.json",
+                "--chain-id",
+                31337,
+                "--registry",
+                miscased(dt.registry().address),
+                "--nonce",
+                0,
+                "--last-record-block",
+                1,
+                "--dev-account",
+                1,
+            ],
+            "--registry",
+        ),  # fmt: skip
         ([*kp, "--exporter", bad, "--importer", address("trader")], "--exporter"),
         ([*kp, "--exporter", address("producer"), "--importer", miscased(address("trader"))], "--importer"),
-        (["grade", "BW-CK-00000", "--lab", miscased(address("lab")), "--report", "R", "--carat", "1", "--colour", "D",
-          "--clarity", "IF", "--cut", "Good", "--dev-account", 4], "--lab"),  # fmt: skip
+        (
+            [
+                "grade",
+                "BW-CK-00000",
+                "--lab",
+                miscased(address("lab")),
+                "--report",
+                "R",
+                "--carat",
+                "1",
+                "--colour",
+                "D",
+                "--clarity",
+                "IF",
+                "--cut",
+                "Good",
+                "--dev-account",
+                4,
+            ],
+            "--lab",
+        ),  # fmt: skip
     ]:
         r = refused(dt, *args, contains="fails its EIP-55 checksum")
         assert f"{what} '0x" in r.err, (args, r.err)
@@ -67,17 +105,43 @@ def test_every_address_option_checks_its_eip55_checksum(dt, tmp_path):
 def test_a_stone_is_never_sent_to_the_zero_address(dt, tmp_path):
     """A retailed stone moves freely, but not to nobody: the registry's refusal only said
     NotOwnerNorApproved; the library says what is wrong, before sending."""
-    dt("declare", write_csv(tmp_path / "old.csv", [["IN-ZR-1", "1.00"]], "stone_id,carat"), "--mine", "Unknown", "--dev-account", 3)
+    dt(
+        "declare",
+        write_csv(tmp_path / "old.csv", [["IN-ZR-1", "1.00"]], "stone_id,carat"),
+        "--mine",
+        "Unknown",
+        "--dev-account",
+        3,
+    )
     dt("transfer", "IN-ZR-1", "--to", address("retailer"), "--dev-account", 3)
     dt("transfer", "IN-ZR-1", "--to", address(CONSUMER), "--action", "retail-sale", "--dev-account", 5)
     r = refused(dt, "transfer", "IN-ZR-1", "--to", ZERO, "--dev-account", CONSUMER, contains="--to is the zero address")
     assert "NotOwnerNorApproved" not in r.err
-    refused(dt, "transfer", "IN-ZR-1", "--to", ZERO, "--sign-only", tmp_path / "s.json", "--dev-account", CONSUMER, contains="--to is the zero address")
+    refused(
+        dt,
+        "transfer",
+        "IN-ZR-1",
+        "--to",
+        ZERO,
+        "--sign-only",
+        tmp_path / "s.json",
+        "--dev-account",
+        CONSUMER,
+        contains="--to is the zero address",
+    )
     assert not (tmp_path / "s.json").exists()
     # The library's own callers (the brownie scripts) meet the same refusal.
     chain = connect(dt.url)
     with pytest.raises(InputError, match="zero address"):
-        custody.transfer(dt.registry(), Sender(chain, dev_signer(CONSUMER, chain.chain_id)), token_id("IN-ZR-1"), ZERO, Action.SALE, ZERO32, ZERO32)
+        custody.transfer(
+            dt.registry(),
+            Sender(chain, dev_signer(CONSUMER, chain.chain_id)),
+            token_id("IN-ZR-1"),
+            ZERO,
+            Action.SALE,
+            ZERO32,
+            ZERO32,
+        )
     assert dt.registry().functions.ownerOf(token_id("IN-ZR-1")).call() == address(CONSUMER)
 
 
@@ -94,7 +158,10 @@ def test_deploy_keeps_earlier_records(dt, tmp_path):
     record = path.read_text()
     before = dt.block()
     r = cli("deploy", "--dev-account", ADMIN, expect=2)
-    assert f"{path} already exists (the record of registry {first['registry']} on chain 31337, deployed in block {first['block']}" in r.err
+    assert (
+        f"{path} already exists (the record of registry {first['registry']} on chain 31337, deployed in block {first['block']}"
+        in r.err
+    )
     assert "--replace" in r.err and "--deployment PATH" in r.err and "nothing was deployed" in r.err
     assert dt.block() == before and path.read_text() == record
     second = cli("deploy", "--replace", "--dev-account", ADMIN, json=True).json
@@ -117,7 +184,14 @@ def test_deploy_keeps_earlier_records(dt, tmp_path):
 @pytest.fixture
 def at_lab(dt, tmp_path):
     """A declared polished stone of 1.00 ct, at the lab for grading."""
-    dt("declare", write_csv(tmp_path / "old.csv", [["IN-GD-1", "1.00"]], "stone_id,carat"), "--mine", "Unknown", "--dev-account", 3)
+    dt(
+        "declare",
+        write_csv(tmp_path / "old.csv", [["IN-GD-1", "1.00"]], "stone_id,carat"),
+        "--mine",
+        "Unknown",
+        "--dev-account",
+        3,
+    )
     dt("transfer", "IN-GD-1", "--to", address("lab"), "--action", "grading", "--dev-account", 3)
     return "IN-GD-1"
 

@@ -29,14 +29,51 @@ def test_every_parser_refuses_abbreviations():
     "args",
     [
         ["mint", "run.csv", "--password", SECRET, "--dev-account", "1"],
-        ["transfer", "BW-1", "--to", "0x0000000000000000000000000000000000000001", "--sign-only", "out.json", "--password", SECRET],
+        [
+            "transfer",
+            "BW-1",
+            "--to",
+            "0x0000000000000000000000000000000000000001",
+            "--sign-only",
+            "out.json",
+            "--password",
+            SECRET,
+        ],
         ["deploy", "--keystore", "admin.json", "--password", SECRET],
         ["account", "new", "--out", "key.json", "--password", SECRET],
-        ["participant", "add", "0x0000000000000000000000000000000000000001", "--role", "trader", "--name", "X", "--country", "BE", f"--password={SECRET}"],
+        [
+            "participant",
+            "add",
+            "0x0000000000000000000000000000000000000001",
+            "--role",
+            "trader",
+            "--name",
+            "X",
+            "--country",
+            "BE",
+            f"--password={SECRET}",
+        ],
         ["verify", "BW-1", "--password", SECRET],
         ["--password", SECRET, "verify", "BW-1"],
         ["broadcast", "signed.json", "--pass", SECRET],
-        ["grade", "BW-1", "--lab", "L", "--report", "R", "--carat", "1", "--colour", "D", "--clarity", "IF", "--cut", "Good", "--password", SECRET],
+        [
+            "grade",
+            "BW-1",
+            "--lab",
+            "L",
+            "--report",
+            "R",
+            "--carat",
+            "1",
+            "--colour",
+            "D",
+            "--clarity",
+            "IF",
+            "--cut",
+            "Good",
+            "--password",
+            SECRET,
+        ],
     ],
 )
 @pytest.mark.parametrize("as_json", [False, True])
@@ -75,7 +112,13 @@ def test_the_help_lists_every_exit_code(offline, capsys):
         build_parser().parse_args(["--help"])
     assert exited.value.code == 0
     text = " ".join(capsys.readouterr().out.split())
-    for code in ["0 success", "1 verify found the record broken", "2 bad input", "3 a chain or transaction failure", "130 interrupted"]:
+    for code in [
+        "0 success",
+        "1 verify found the record broken",
+        "2 bad input",
+        "3 a chain or transaction failure",
+        "130 interrupted",
+    ]:
         assert code in text
 
 

@@ -30,7 +30,9 @@ def test_deploy_writes_the_deployment_record(deployed):
     assert record["block"] >= 1 and set(record["transactions"]) == {"DiamondRegistry", "DiamondRenderer"}
     # The settings recorded are the ones the deployed code was built with (what an explorer needs).
     built = json.loads(artifact("DiamondRegistry")["metadata"])
-    assert record["compiler"]["version"] == built["compiler"]["version"] and built["compiler"]["version"].startswith("0.8.30+commit.")
+    assert record["compiler"]["version"] == built["compiler"]["version"] and built["compiler"]["version"].startswith(
+        "0.8.30+commit."
+    )
     assert record["compiler"]["optimizer"] == built["settings"]["optimizer"] and built["settings"]["optimizer"]["enabled"] is True
     assert record["compiler"]["viaIR"] is True and record["compiler"]["evmVersion"] == built["settings"]["evmVersion"] == "prague"
     assert deployed.rpc("eth_getCode", record["registry"], "latest") != "0x"
@@ -46,7 +48,20 @@ def test_participants_are_added_shown_and_revoked(dt):
         "prefix": None, "successor": None, "nonce": 0,
         "rjc": {"certificate": None, "expires": None, "since_block": None, "current": False},
     }  # fmt: skip
-    added = dt("participant", "add", address("trader"), "--role", "retailer", "--name", "Antwerp Rough Traders", "--country", "BE", "--dev-account", ADMIN, json=True).json
+    added = dt(
+        "participant",
+        "add",
+        address("trader"),
+        "--role",
+        "retailer",
+        "--name",
+        "Antwerp Rough Traders",
+        "--country",
+        "BE",
+        "--dev-account",
+        ADMIN,
+        json=True,
+    ).json
     assert added["roles"] == ["trader", "retailer"] and added["transaction"].startswith("0x")
     revoked = dt("participant", "revoke", address("trader"), "--dev-account", ADMIN, json=True).json
     assert revoked["accredited"] is False and revoked["roles"] == [] and revoked["successor"] is None
@@ -58,7 +73,20 @@ def test_participants_are_added_shown_and_revoked(dt):
 
 def test_only_the_admin_accredits(dt):
     before = dt.block()
-    r = dt("participant", "add", address(CONSUMER), "--role", "trader", "--name", "X", "--country", "BE", "--dev-account", 1, expect=2)
+    r = dt(
+        "participant",
+        "add",
+        address(CONSUMER),
+        "--role",
+        "trader",
+        "--name",
+        "X",
+        "--country",
+        "BE",
+        "--dev-account",
+        1,
+        expect=2,
+    )
     assert "OwnableUnauthorizedAccount" in r.err and "nothing sent" in r.err
     assert dt.block() == before
     assert dt("participant", "show", address(CONSUMER), json=True).json["accredited"] is False
@@ -94,7 +122,19 @@ def test_two_countries_may_use_the_same_certificate_number(dt, tmp_path):
     keystore = tmp_path / "kp_be.json"
     kp_be = dt("account", "new", "--out", keystore, "--password-file", password, json=True).json["address"]
     dt.rpc("anvil_setBalance", kp_be, hex(10**18))
-    dt("participant", "add", kp_be, "--role", "kp-authority", "--name", "Belgian KP Authority", "--country", "BE", "--dev-account", ADMIN)
+    dt(
+        "participant",
+        "add",
+        kp_be,
+        "--role",
+        "kp-authority",
+        "--name",
+        "Belgian KP Authority",
+        "--country",
+        "BE",
+        "--dev-account",
+        ADMIN,
+    )
     dt(
         "kp", "register", "--number", "KP-0001", "--exporting", "BE", "--importing", "IN", "--exporter", address("trader"),
         "--importer", address("manufacturer"), "--carats", "7", "--value-usd", "1", "--parcels", "1", "--issued", "2026-11-01",
@@ -121,7 +161,7 @@ def test_two_countries_may_use_the_same_certificate_number(dt, tmp_path):
 
 def test_mint_registers_a_production_run_and_reports_it(dt, tmp_path):
     rows = run_rows("BW-MINT", 30)
-    rows[3] += ["", "A large octahedron, \"top\" colour"]
+    rows[3] += ["", 'A large octahedron, "top" colour']
     rows = [r + ["", ""] if len(r) == 5 else r for r in rows]
     path = write_csv(tmp_path / "run.csv", rows, "stone_id,carat,mine,country,production_date,kp_certificate,description")
     result = dt("mint", path, "--batch-size", 12, "--dev-account", 1, json=True).json
@@ -291,7 +331,11 @@ def test_split_grade_flag_and_verify(dt, tmp_path):
     # Export to India under a KP certificate, then cut.
     _kp(dt, "BW-KP-IN-1", importing="IN", importer="manufacturer", carats="10")
     dt("transfer", "BW-RGH-1", "--to", address("manufacturer"), "--action", "export", "--kp", "BW-KP-IN-1", "--dev-account", 1)
-    children = write_csv(tmp_path / "children.csv", [["IN-POL-1", "3.05", "round brilliant"], ["IN-POL-2", "2.10", ""]], "stone_id,carat,description")
+    children = write_csv(
+        tmp_path / "children.csv",
+        [["IN-POL-1", "3.05", "round brilliant"], ["IN-POL-2", "2.10", ""]],
+        "stone_id,carat,description",
+    )
     split = dt("split", "BW-RGH-1", children, "--dev-account", 3, json=True).json
     assert split["children"] == ["IN-POL-1", "IN-POL-2"]
     # The lab grades the stone it was sent, then returns it.
@@ -370,7 +414,9 @@ def test_flags_by_the_holder_or_by_the_admin_on_a_report(dt, tmp_path):
 
 
 def test_declared_origin_stones_are_marked_everywhere(dt, tmp_path):
-    stones = write_csv(tmp_path / "old-stock.csv", [["IN-OLD-1", "0.90", "cut in 2019"], ["IN-OLD-2", "1.10", ""]], "stone_id,carat,description")
+    stones = write_csv(
+        tmp_path / "old-stock.csv", [["IN-OLD-1", "0.90", "cut in 2019"], ["IN-OLD-2", "1.10", ""]], "stone_id,carat,description"
+    )
     declared = dt("declare", stones, "--mine", "Unknown", "--dev-account", 3, json=True).json
     assert declared["declared"] == ["IN-OLD-1", "IN-OLD-2"] and declared["country"] is None
     report = dt("verify", "IN-OLD-1", json=True).json
@@ -380,7 +426,9 @@ def test_declared_origin_stones_are_marked_everywhere(dt, tmp_path):
     assert report["kind"] == "polished" and report["description"] == "cut in 2019" and report["jurisdiction"] is None
     assert "ORIGIN DECLARED, NOT TRACED FROM THE MINE" in dt("verify", "IN-OLD-1").out
     with_country = write_csv(tmp_path / "zw.csv", [["IN-OLD-3", "2.00"]], "stone_id,carat")
-    assert dt("declare", with_country, "--mine", "Murowa", "--country", "ZW", "--dev-account", 3, json=True).json["country"] == "ZW"
+    assert (
+        dt("declare", with_country, "--mine", "Murowa", "--country", "ZW", "--dev-account", 3, json=True).json["country"] == "ZW"
+    )
     assert dt("verify", "IN-OLD-3", json=True).json["origin"]["country"] == "ZW"
     # Declared stones carry the manufacturer's prefix; a producer cannot declare; a country must be real.
     before = dt.block()
@@ -394,7 +442,12 @@ def test_declared_origin_stones_are_marked_everywhere(dt, tmp_path):
 def test_descriptions_are_the_registrants_unless_asked(dt, tmp_path):
     """Issue 11, attack 9: a later holder's text is never shown as the stone's description."""
     rows = [["BW-DSC-1", "1.00", "Jwaneng", "BW", "2026-11-20", "clear octahedron"]]
-    dt("mint", write_csv(tmp_path / "run.csv", rows, "stone_id,carat,mine,country,production_date,description"), "--dev-account", 1)
+    dt(
+        "mint",
+        write_csv(tmp_path / "run.csv", rows, "stone_id,carat,mine,country,production_date,description"),
+        "--dev-account",
+        1,
+    )
     dt("transfer", "BW-DSC-1", "--to", address("trader_bw"), "--dev-account", 1)
     claim = "GIA-certified D/IF, appraised USD 250,000"
     dt.send(9, "describe", [token_id("BW-DSC-1")], [claim])
@@ -426,10 +479,17 @@ def test_verify_json_equals_the_on_chain_record(dt, tmp_path):
     assert report["custody_count"] == len(report["custody"]) == 2
     assert [r["action"] for r in report["custody"]] == ["sale", "return"]
     assert [r["warranty"] for r in report["custody"]] == [True, False]
-    assert [(r["from"], r["to"]) for r in report["custody"]] == [(address("producer"), address("trader_bw")), (address("trader_bw"), address("producer"))]
+    assert [(r["from"], r["to"]) for r in report["custody"]] == [
+        (address("producer"), address("trader_bw")),
+        (address("trader_bw"), address("producer")),
+    ]
     assert report["integrity"]["ok"] is True and report["integrity"]["parent_checked"] is False
-    assert report["integrity"]["reason"].startswith("all 2 custody records present, in order, and tied to the holders' on-chain chains (128-bit;")
-    assert report["integrity"]["checked"] == f"registry {registry.address} on chain 31337, against its state at block {dt.block()}"
+    assert report["integrity"]["reason"].startswith(
+        "all 2 custody records present, in order, and tied to the holders' on-chain chains (128-bit;"
+    )
+    assert (
+        report["integrity"]["checked"] == f"registry {registry.address} on chain 31337, against its state at block {dt.block()}"
+    )
     assert report["grading"] == {"count": 0, "reports": []}
     assert set(report["assurance"]) == {"kimberley_process", "system_of_warranties", "rjc"}
     assert report["carat"] == "1.00" and report["origin"]["country"] == "BW"
@@ -442,7 +502,12 @@ def test_verify_json_equals_the_on_chain_record(dt, tmp_path):
 def test_commands_that_send_need_a_signer(dt, tmp_path):
     path = write_csv(tmp_path / "run.csv", run_rows("BW-NOSIG", 1))
     before = dt.block()
-    for args in [("mint", path), ("transfer", "BW-1", "--to", address("trader_bw")), ("pause",), ("recover", "BW-1", "--document", path)]:
+    for args in [
+        ("mint", path),
+        ("transfer", "BW-1", "--to", address("trader_bw")),
+        ("pause",),
+        ("recover", "BW-1", "--document", path),
+    ]:
         r = dt(*args, expect=2)
         assert "this command sends a transaction: sign with --keystore" in r.err, args
     assert dt.block() == before
@@ -457,18 +522,52 @@ def test_retail_sales_are_for_polished_stones_which_then_move_freely(dt, tmp_pat
     keystore = tmp_path / "retailer_bw.json"
     retailer_bw = dt("account", "new", "--out", keystore, "--password-file", password, json=True).json["address"]
     dt.rpc("anvil_setBalance", retailer_bw, hex(10**18))
-    dt("participant", "add", retailer_bw, "--role", "retailer", "--name", "Gaborone Jewellers", "--country", "BW", "--dev-account", ADMIN)
+    dt(
+        "participant",
+        "add",
+        retailer_bw,
+        "--role",
+        "retailer",
+        "--name",
+        "Gaborone Jewellers",
+        "--country",
+        "BW",
+        "--dev-account",
+        ADMIN,
+    )
     dt("mint", write_csv(tmp_path / "run.csv", run_rows("BW-RTL", 1)), "--to", retailer_bw, "--dev-account", 1)
     before = dt.block()
-    r = dt("transfer", "BW-RTL-00000", "--to", address(CONSUMER), "--action", "retail-sale", "--keystore", keystore, "--password-file", password, expect=2)
+    r = dt(
+        "transfer",
+        "BW-RTL-00000",
+        "--to",
+        address(CONSUMER),
+        "--action",
+        "retail-sale",
+        "--keystore",
+        keystore,
+        "--password-file",
+        password,
+        expect=2,
+    )
     assert "NotPolished" in r.err and dt.block() == before
     assert dt("verify", "BW-RTL-00000", json=True).json["status"] == "in-trade"
 
     # A polished stone, sold at retail, then resold by the consumer to a friend.
-    dt("declare", write_csv(tmp_path / "old.csv", [["IN-RTL-1", "1.00"]], "stone_id,carat"), "--mine", "Unknown", "--dev-account", 3)
+    dt(
+        "declare",
+        write_csv(tmp_path / "old.csv", [["IN-RTL-1", "1.00"]], "stone_id,carat"),
+        "--mine",
+        "Unknown",
+        "--dev-account",
+        3,
+    )
     dt("transfer", "IN-RTL-1", "--to", address("retailer"), "--dev-account", 3)
     dt("transfer", "IN-RTL-1", "--to", address(CONSUMER), "--action", "retail-sale", "--warranty", "--dev-account", 5)
     dt("transfer", "IN-RTL-1", "--to", address(RELAYER), "--dev-account", CONSUMER)
     report = dt("verify", "IN-RTL-1", json=True).json
     assert report["status"] == "retailed" and report["holder"] == address(RELAYER) and report["integrity"]["ok"] is True
-    assert [(r["action"], r["to"]) for r in report["custody"]][-2:] == [("retail-sale", address(CONSUMER)), ("sale", address(RELAYER))]
+    assert [(r["action"], r["to"]) for r in report["custody"]][-2:] == [
+        ("retail-sale", address(CONSUMER)),
+        ("sale", address(RELAYER)),
+    ]

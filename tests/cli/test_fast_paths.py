@@ -20,7 +20,10 @@ CELLS = [
     ["BW", "ZZ", "bw"],
     ["2026-11-20", "2030-01-01", "20-11-2026", "2026-11-31"],
 ]
-OPTIONAL = {"kp_certificate": ["", "BW-KP-1", "@x", "x" * 33], "description": ["", "Yellowish octahedron", "ñandú " * 90, "tab\there"]}
+OPTIONAL = {
+    "kp_certificate": ["", "BW-KP-1", "@x", "x" * 33],
+    "description": ["", "Yellowish octahedron", "ñandú " * 90, "tab\there"],
+}
 
 
 def _lines(columns):
@@ -67,16 +70,26 @@ STATIC = {
     "bytes32": st.binary(min_size=32, max_size=32),
     "uint8": st.integers(0, 255),
     "(address,bytes32,bytes2,uint32,uint8,bytes32)": st.tuples(
-        st.just("0x" + "11" * 20), st.binary(min_size=32, max_size=32), st.binary(min_size=2, max_size=2),
-        st.integers(0, 2**32 - 1), st.integers(0, 255), st.binary(min_size=32, max_size=32),
+        st.just("0x" + "11" * 20),
+        st.binary(min_size=32, max_size=32),
+        st.binary(min_size=2, max_size=2),
+        st.integers(0, 2**32 - 1),
+        st.integers(0, 255),
+        st.binary(min_size=32, max_size=32),
     ),
     # register's BatchInput
     "(address,bytes32,bytes2,uint24,bool,bytes32)": st.tuples(
-        st.just("0x" + "22" * 20), st.binary(min_size=32, max_size=32), st.binary(min_size=2, max_size=2),
-        st.integers(0, 2**24 - 1), st.booleans(), st.binary(min_size=32, max_size=32),
+        st.just("0x" + "22" * 20),
+        st.binary(min_size=32, max_size=32),
+        st.binary(min_size=2, max_size=2),
+        st.integers(0, 2**24 - 1),
+        st.booleans(),
+        st.binary(min_size=32, max_size=32),
     ),
 }
-ARRAY = st.sampled_from([8, 32, 64, 128, 256]).flatmap(lambda n: st.tuples(st.just(f"uint{n}[]"), st.lists(st.integers(0, 2**n - 1), max_size=12)))
+ARRAY = st.sampled_from([8, 32, 64, 128, 256]).flatmap(
+    lambda n: st.tuples(st.just(f"uint{n}[]"), st.lists(st.integers(0, 2**n - 1), max_size=12))
+)
 # A batch's descriptions: mostly empty, some long enough to span several words, any Unicode.
 STRINGS = st.tuples(st.just("string[]"), st.lists(st.one_of(st.just(""), st.text(max_size=80)), max_size=6))
 ARGUMENT = st.one_of(ARRAY, STRINGS, st.sampled_from(sorted(STATIC)).flatmap(lambda t: st.tuples(st.just(t), STATIC[t])))
@@ -89,13 +102,19 @@ def test_the_direct_codec_encodes_and_decodes_as_eth_abi_does(arguments):
     values = [v for _, v in arguments]
     assert encode_args(types, values) == encode(types, values)
     if all(t.endswith("[]") for t in types):
-        assert decode_result(types, encode(types, values)) == tuple(tuple(v) for v in values) == tuple(decode(types, encode(types, values)))
+        assert (
+            decode_result(types, encode(types, values))
+            == tuple(tuple(v) for v in values)
+            == tuple(decode(types, encode(types, values)))
+        )
 
 
 @settings(max_examples=100, deadline=None)
 @given(
     batch=STATIC["(address,bytes32,bytes2,uint24,bool,bytes32)"],
-    stones=st.lists(st.tuples(st.integers(0, 2**256 - 1), st.integers(0, 2**32 - 1), st.text(max_size=60)), min_size=1, max_size=8),
+    stones=st.lists(
+        st.tuples(st.integers(0, 2**256 - 1), st.integers(0, 2**32 - 1), st.text(max_size=60)), min_size=1, max_size=8
+    ),
     described=st.booleans(),
 )
 def test_a_registration_is_encoded_as_eth_abi_encodes_it(batch, stones, described):

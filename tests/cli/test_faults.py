@@ -61,7 +61,9 @@ def test_an_interrupted_mint_exits_130_and_a_rerun_completes_it(dt, tmp_path):
     registry = _registry(dt)
     stones_before = registry.functions.totals().call()[0]
     # Under a test runner SIGINT may be ignored, and an ignored signal is inherited: restore it.
-    process = dt.process("mint", path, "--batch-size", 20, "--dev-account", 1, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    process = dt.process(
+        "mint", path, "--batch-size", 20, "--dev-account", 1, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)
+    )
     deadline = time.monotonic() + 60
     while registry.functions.totals().call()[0] == stones_before and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -194,14 +196,43 @@ def test_secrets_never_appear_in_output_or_written_files(dt, tmp_path):
     key = Account.decrypt(json.loads(keystore.read_text()), secret).hex()
     holder = created.json["address"]
     dt.rpc("anvil_setBalance", holder, hex(10**18))
-    dt("participant", "add", holder, "--role", "producer", "--name", "Keyed Producer", "--country", "BW", "--prefix", "BWK-", "--dev-account", 0)
+    dt(
+        "participant",
+        "add",
+        holder,
+        "--role",
+        "producer",
+        "--name",
+        "Keyed Producer",
+        "--country",
+        "BW",
+        "--prefix",
+        "BWK-",
+        "--dev-account",
+        0,
+    )
     outputs = [created]
     path = write_csv(tmp_path / "run.csv", run_rows("BWK-SEC", 2))
     outputs.append(dt("mint", path, "--keystore", keystore, "--password-file", password, json=True))
     signed = tmp_path / "signed.json"
-    outputs.append(dt("transfer", "BWK-SEC-00000", "--to", address("trader_bw"), "--sign-only", signed, "--keystore", keystore, "--password-file", password))
+    outputs.append(
+        dt(
+            "transfer",
+            "BWK-SEC-00000",
+            "--to",
+            address("trader_bw"),
+            "--sign-only",
+            signed,
+            "--keystore",
+            keystore,
+            "--password-file",
+            password,
+        )
+    )
     outputs.append(dt("broadcast", signed, "--dev-account", 8))
-    outputs.append(dt("transfer", "BWK-SEC-00001", "--to", address(7), "--keystore", keystore, "--password-file", password, expect=2))
+    outputs.append(
+        dt("transfer", "BWK-SEC-00001", "--to", address(7), "--keystore", keystore, "--password-file", password, expect=2)
+    )
     outputs.append(dt("participant", "show", holder, json=True))
     outputs.append(dt("--verbose", "verify", "BWK-SEC-00000", json=True))
     written = signed.read_text() + dt.deployment.read_text()
@@ -222,7 +253,21 @@ def _own_chain(tmp_path):
     localnode.up(port, state)
     run = Cli(f"http://127.0.0.1:{port}", tmp_path / "deployment.json")
     run("deploy", "--dev-account", 0)
-    run("participant", "add", address("producer"), "--role", "producer", "--name", "Debswana", "--country", "BW", "--prefix", "BW-", "--dev-account", 0)
+    run(
+        "participant",
+        "add",
+        address("producer"),
+        "--role",
+        "producer",
+        "--name",
+        "Debswana",
+        "--country",
+        "BW",
+        "--prefix",
+        "BW-",
+        "--dev-account",
+        0,
+    )
     return run, port, state
 
 

@@ -119,7 +119,9 @@ def test_every_description_is_read_through_a_range_limited_provider(old_chain):
     run.send(3, "describe", [token_id(stone)], ["cut plan: one oval, two pears"])
     with RpcProxy(run.url) as proxy:
         report = run.at(proxy.url)("verify", stone, "--all-descriptions", json=True).json
-    assert [(d["by"], d["description"]) for d in report["descriptions"]] == [(address("manufacturer"), "cut plan: one oval, two pears")]
+    assert [(d["by"], d["description"]) for d in report["descriptions"]] == [
+        (address("manufacturer"), "cut plan: one oval, two pears")
+    ]
     assert report["description"] is None  # the registrant gave none
     age = run.block() - json.loads(run.deployment.read_text())["block"]
     served = proxy.calls["eth_getLogs"] - proxy.refused["eth_getLogs"]
@@ -195,7 +197,9 @@ def _is_record(log: dict) -> bool:
 
 def _log(record: records.CustodyRecord, template: dict, log_index: int) -> dict:
     """A `CustodyTransferred` log saying `record`, in `template`'s transaction."""
-    data = "".join(f"{w:064x}" for w in (int(record.sender, 16), int.from_bytes(record.document, "big"), record.chains, record.record))
+    data = "".join(
+        f"{w:064x}" for w in (int(record.sender, 16), int.from_bytes(record.document, "big"), record.chains, record.record)
+    )
     return {
         **template,
         "topics": [records.RECORD_TOPIC, f"0x{record.token_id:064x}", _topic(record.recipient)],
@@ -221,7 +225,9 @@ def history(dt, tmp_path):
     dt("transfer", "BW-TMP-00000", "--to", address("producer"), "--action", "return", "--dev-account", 9)
     dt("transfer", "BW-TMP-00000", "--to", address("trader_bw"), "--dev-account", 1)
     dt("transfer", "BW-TMP-00001", "--to", address("trader_bw"), "--dev-account", 1)
-    logs = dt.rpc("eth_getLogs", {"address": dt.registry().address, "fromBlock": "0x0", "toBlock": "latest", "topics": [RECORD_TOPIC]})
+    logs = dt.rpc(
+        "eth_getLogs", {"address": dt.registry().address, "fromBlock": "0x0", "toBlock": "latest", "topics": [RECORD_TOPIC]}
+    )
     records = [log for log in logs if int(log["topics"][1], 16) in (token_id("BW-TMP-00000"), token_id("BW-TMP-00001"))]
     assert len(records) == 4
     return records
@@ -229,6 +235,7 @@ def history(dt, tmp_path):
 
 def _forged(dt, rewrite) -> tuple[str, dict]:
     """verify of BW-TMP-00000 through a provider whose eth_getLogs answers pass through `rewrite`."""
+
     def rewrite_logs(query, logs):
         return rewrite(query, [log for log in logs if not _is_record(log)], [log for log in logs if _is_record(log)])
 
@@ -272,7 +279,10 @@ def test_an_altered_sender_is_noticed(dt, history):
     r1, r2, r3, r4 = history
     forged = _with_word(r1, 0, int(address("retailer"), 16))
     reason, _ = _forged(dt, lambda query, other, records: other + _replace(records, r1, [forged]))
-    assert f"the records {address('trader_bw')} received from block {int(r1['blockNumber'], 16)} on do not reproduce its chain" in reason
+    assert (
+        f"the records {address('trader_bw')} received from block {int(r1['blockNumber'], 16)} on do not reproduce its chain"
+        in reason
+    )
 
 
 def test_an_altered_recipient_is_noticed(dt, history):
@@ -338,7 +348,9 @@ def test_two_swapped_records_are_noticed(dt, history):
     r1, r2, r3, r4 = history
     place = ("blockNumber", "blockHash", "logIndex", "transactionHash", "transactionIndex")
     third, fourth = {**r3, **{k: r4[k] for k in place}}, {**r4, **{k: r3[k] for k in place}}
-    reason, _ = _forged(dt, lambda query, other, records: other + [third if log == r3 else fourth if log == r4 else log for log in records])
+    reason, _ = _forged(
+        dt, lambda query, other, records: other + [third if log == r3 else fourth if log == r4 else log for log in records]
+    )
     assert f"the chain of {address('trader_bw')} does not go back from block {int(r3['blockNumber'], 16)}" in reason
 
 
@@ -372,8 +384,14 @@ def test_a_fully_assured_stone(dt, tmp_path):
     report = dt("verify", child, json=True).json
     assurance = report["assurance"]
     assert {k: v["ok"] for k, v in assurance.items()} == {"kimberley_process": True, "system_of_warranties": True, "rjc": True}
-    assert assurance["kimberley_process"]["detail"].startswith("registered at the mine; as rough, it crossed borders only under KP certificates")
-    assert report["holder"] == address(CONSUMER) and report["status"] == "retailed" and report["kp_certificate"]["number"] == "BW-KP-BW-ASR-1"
+    assert assurance["kimberley_process"]["detail"].startswith(
+        "registered at the mine; as rough, it crossed borders only under KP certificates"
+    )
+    assert (
+        report["holder"] == address(CONSUMER)
+        and report["status"] == "retailed"
+        and report["kp_certificate"]["number"] == "BW-KP-BW-ASR-1"
+    )
     human = dt("verify", child).out
     for label in ["Kimberley Process     yes", "System of Warranties  yes", "RJC                   yes"]:
         assert label in human
@@ -458,12 +476,22 @@ def test_a_certification_that_lapsed_while_holding_the_stone(dt, tmp_path):
     dt("transfer", "BW-LAPSE-00000", "--to", address("producer"), "--action", "return", "--dev-account", 9)
     report = dt("verify", "BW-LAPSE-00000", json=True).json
     back = report["custody"][1]
-    assert report["assurance"]["rjc"]["ok"] is False and f"at the return in block {back['block']}" in report["assurance"]["rjc"]["detail"]
+    assert (
+        report["assurance"]["rjc"]["ok"] is False
+        and f"at the return in block {back['block']}" in report["assurance"]["rjc"]["detail"]
+    )
 
 
 def test_a_declared_origin_stone(dt, tmp_path):
     _certify(dt, "manufacturer", "retailer")
-    dt("declare", write_csv(tmp_path / "old.csv", [["IN-DCL-1", "1.20"]], "stone_id,carat"), "--mine", "Unknown", "--dev-account", 3)
+    dt(
+        "declare",
+        write_csv(tmp_path / "old.csv", [["IN-DCL-1", "1.20"]], "stone_id,carat"),
+        "--mine",
+        "Unknown",
+        "--dev-account",
+        3,
+    )
     dt("transfer", "IN-DCL-1", "--to", address("retailer"), "--warranty", "--dev-account", 3)
     report = dt("verify", "IN-DCL-1", json=True).json
     assert report["origin"]["note"] == "origin declared, not traced from the mine"

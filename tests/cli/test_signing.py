@@ -42,7 +42,9 @@ def test_signing_inputs_shows_all_that_offline_signing_needs_and_its_options_sig
     assert f"--chain-id 31337 --registry {_registry(dt)} --nonce 0 --last-record-block {on_chain.lastRecordBlock}" in human
     # Exactly those options sign offline an authorization that the registry accepts.
     signed = tmp_path / "offline.json"
-    dt.at(DEAD)("transfer", stone, "--to", address("trader_bw"), "--sign-only", signed, *shown["options"].split(), "--dev-account", 1)
+    dt.at(DEAD)(
+        "transfer", stone, "--to", address("trader_bw"), "--sign-only", signed, *shown["options"].split(), "--dev-account", 1
+    )
     dt("broadcast", signed, "--dev-account", RELAYER)
     assert dt("verify", stone, json=True).json["holder"] == address("trader_bw")
     assert dt("signing-inputs", stone, json=True).json["holder"] == address("trader_bw")
@@ -54,10 +56,16 @@ def test_sign_only_points_at_signing_inputs_when_it_lacks_them(dt, tmp_path):
     signed = tmp_path / "signed.json"
     missing = dt.at(DEAD)("transfer", stone, "--to", address("trader_bw"), "--sign-only", signed, "--chain-id", 31337,
                           "--registry", _registry(dt), "--dev-account", 1, expect=2)  # fmt: skip
-    assert "--nonce" in missing.err and "--last-record-block" in missing.err and "diamondtrace signing-inputs STONE" in missing.err
-    unreachable = dt.at(DEAD)("transfer", stone, "--to", address("trader_bw"), "--sign-only", signed, "--dev-account", 1, expect=3)
+    assert (
+        "--nonce" in missing.err and "--last-record-block" in missing.err and "diamondtrace signing-inputs STONE" in missing.err
+    )
+    unreachable = dt.at(DEAD)(
+        "transfer", stone, "--to", address("trader_bw"), "--sign-only", signed, "--dev-account", 1, expect=3
+    )
     assert "cannot reach" in unreachable.err and "diamondtrace signing-inputs STONE" in unreachable.err
-    half = dt("transfer", stone, "--to", address("trader_bw"), "--sign-only", signed, "--chain-id", 31337, "--dev-account", 1, expect=2)
+    half = dt(
+        "transfer", stone, "--to", address("trader_bw"), "--sign-only", signed, "--chain-id", 31337, "--dev-account", 1, expect=2
+    )
     assert "give --chain-id and --registry together" in half.err
     assert not signed.exists()
 
@@ -79,7 +87,18 @@ def test_sign_only_refuses_what_could_never_be_used(dt, tmp_path):
     refused(dt, "transfer", mine, "--to", address("trader_bw"), "--sign-only", signed, "--nonce", 0, "--dev-account", 1,
             contains="--nonce 0 is spent: " + f"{address('producer')}'s next nonce is 1")  # fmt: skip
     dt("flag", mine, "--reason", "lost", "--dev-account", 1)
-    refused(dt, "transfer", mine, "--to", address("trader_bw"), "--sign-only", signed, "--dev-account", 1, contains=f"{mine} is flagged lost")
+    refused(
+        dt,
+        "transfer",
+        mine,
+        "--to",
+        address("trader_bw"),
+        "--sign-only",
+        signed,
+        "--dev-account",
+        1,
+        contains=f"{mine} is flagged lost",
+    )
     assert not signed.exists()
 
 
@@ -97,17 +116,40 @@ def test_broadcast_says_why_an_authorization_would_fail(dt, tmp_path):
         return sign(stone, name, "--chain-id", chain_id, "--registry", at, "--nonce", nonce, "--last-record-block", last)
 
     other_chain = offline(a, "chain1337.json", chain_id=1337)
-    refused(dt, "broadcast", other_chain, "--dev-account", RELAYER, contains="is signed for chain id 1337, but the RPC endpoint is chain id 31337")
+    refused(
+        dt,
+        "broadcast",
+        other_chain,
+        "--dev-account",
+        RELAYER,
+        contains="is signed for chain id 1337, but the RPC endpoint is chain id 31337",
+    )
     other_registry = offline(a, "registry.json", at=address(ADMIN))
-    refused(dt, "broadcast", other_registry, "--dev-account", RELAYER, contains=f"is signed for registry {address(ADMIN)}, not {registry}")
+    refused(
+        dt,
+        "broadcast",
+        other_registry,
+        "--dev-account",
+        RELAYER,
+        contains=f"is signed for registry {address(ADMIN)}, not {registry}",
+    )
     ahead = offline(a, "ahead.json", nonce=3)
     refused(dt, "broadcast", ahead, "--dev-account", RELAYER,
             contains=["names nonce 3, but", "next nonce is 0", "signed with a wrong --nonce"])  # fmt: skip
     # Two authorizations on the same nonce: once one is used, the other is dead.
     first, second = offline(a, "first.json"), offline(b, "second.json")
     dt("broadcast", first, "--dev-account", RELAYER)
-    refused(dt, "broadcast", first, "--dev-account", RELAYER, contains=["was already used", f"went from {address('producer')} to {address('trader_bw')}", "replay"])
-    refused(dt, "broadcast", second, "--dev-account", RELAYER, contains=["can no longer be used", "nonce 0 is spent (its next is 1)"])
+    refused(
+        dt,
+        "broadcast",
+        first,
+        "--dev-account",
+        RELAYER,
+        contains=["was already used", f"went from {address('producer')} to {address('trader_bw')}", "replay"],
+    )
+    refused(
+        dt, "broadcast", second, "--dev-account", RELAYER, contains=["can no longer be used", "nonce 0 is spent (its next is 1)"]
+    )
     # The holder sold the stone another way after signing.
     unused = offline(c, "unused.json", nonce=1)
     dt("transfer", c, "--to", address("trader_bw"), "--action", "consignment", "--dev-account", 1)
@@ -128,7 +170,14 @@ def test_broadcast_refuses_an_expired_or_foreign_signature_in_words(dt, tmp_path
 
     # Signed last month with a deadline that has passed since (the command no longer signs one).
     expired = write("expired.json", int(time.time()) - 86400, dev_account(1))
-    refused(dt, "broadcast", expired, "--dev-account", RELAYER, contains=["expired at", "ask " + address("producer") + " to sign a new one"])
+    refused(
+        dt,
+        "broadcast",
+        expired,
+        "--dev-account",
+        RELAYER,
+        contains=["expired at", "ask " + address("producer") + " to sign a new one"],
+    )
     # Someone other than the holder signed it (the file's own check passes: the signature is its signer's).
     foreign = write("foreign.json", int(time.time()) + 86400, dev_account(9))
     refused(dt, "broadcast", foreign, "--dev-account", RELAYER,

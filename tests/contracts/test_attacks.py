@@ -65,7 +65,9 @@ def test_1_retail_sale_of_rough_to_an_accomplice_who_passes_it_abroad(registry, 
         _sale(registry, others.retailer_bw, others.accomplice, rough, Action.RETAIL_SALE)
     signed = authorization(registry, others.retailer_bw, rough, others.accomplice, action=Action.RETAIL_SALE)
     with reverts("NotPolished", rough):
-        registry.transferCustodySigned(signed.as_tuple(), sign(cast, registry, others.retailer_bw, signed), {"from": cast.relayer})
+        registry.transferCustodySigned(
+            signed.as_tuple(), sign(cast, registry, others.retailer_bw, signed), {"from": cast.relayer}
+        )
     # The accomplice's plain transferFrom to the manufacturer in India: it never got the stone.
     with reverts("TransferFromIncorrectOwner"):
         registry.transferFrom(others.accomplice, cast.manufacturer, rough, {"from": others.accomplice})
@@ -86,7 +88,11 @@ def test_1_rough_through_a_revoked_middle_hop_does_not_leave_its_country(registr
     record_certificate(registry, cast.kp_bw, "BW-KP-RV", cast.trader_bw, cast.manufacturer, importing="IN")
     registry.approve(cast.relayer, rough, {"from": cast.trader_bw})
     registry.revoke(cast.trader_bw, cast.manufacturer, {"from": cast.admin})  # a successor abroad
-    watched = ([rough, token_id("BW-RV-0002")], [cast.producer, cast.trader_bw, cast.manufacturer, cast.relayer], [("BW", "BW-KP-RV")])
+    watched = (
+        [rough, token_id("BW-RV-0002")],
+        [cast.producer, cast.trader_bw, cast.manufacturer, cast.relayer],
+        [("BW", "BW-KP-RV")],
+    )
     before = chain_state(registry, *watched)
 
     # The revoked participant as the middle hop: it receives nothing more...
@@ -100,7 +106,9 @@ def test_1_rough_through_a_revoked_middle_hop_does_not_leave_its_country(registr
         _sale(registry, cast.trader_bw, cast.manufacturer, rough, Action.EXPORT, text32("BW-KP-RV"))
     with reverts("HolderNotAccredited", cast.trader_bw.address):  # its operator, approved before the revocation
         registry.transferFrom(cast.trader_bw, cast.manufacturer, rough, {"from": cast.relayer})
-    signed = authorization(registry, cast.trader_bw, rough, cast.manufacturer, action=Action.EXPORT, certificate=text32("BW-KP-RV"))
+    signed = authorization(
+        registry, cast.trader_bw, rough, cast.manufacturer, action=Action.EXPORT, certificate=text32("BW-KP-RV")
+    )
     with reverts("HolderNotAccredited", cast.trader_bw.address):
         registry.transferCustodySigned(signed.as_tuple(), sign(cast, registry, cast.trader_bw, signed), {"from": cast.relayer})
     # The admin's recovery goes only to the named successor, and rough only inside its country.
@@ -135,7 +143,11 @@ def test_2_nobody_but_its_exporter_draws_a_certificate(registry, cast, others, k
     record_certificate(registry, cast.kp_bw, "BW-KP-2026-0001", cast.producer, cast.trader, centicarats=500)
     junk = [(f"ZW-JUNK-{i}", 100) for i in range(5)]
     register(registry, cast.producer, [("BW-TBW-1", 500)], to=cast.trader_bw)
-    watched = ([token_id("BW-TBW-1")], [cast.producer, cast.trader_bw, others.producer_zw, others.producer_bw2], [("BW", "BW-KP-2026-0001")])
+    watched = (
+        [token_id("BW-TBW-1")],
+        [cast.producer, cast.trader_bw, others.producer_zw, others.producer_bw2],
+        [("BW", "BW-KP-2026-0001")],
+    )
     before = chain_state(registry, *watched)
 
     # The attack: a producer elsewhere registers 5 x 1 ct into the exporter's custody under its certificate.
@@ -264,7 +276,10 @@ def test_5_a_manufacturer_abroad_cannot_squat_a_producers_stone_ids(registry, ca
 def test_5_certificate_numbers_belong_to_their_exporting_country(registry, cast, others, kp):
     number = text32("BW-KP-2026-0001")
     # Belgium's authority records the number first, for a Belgian export...
-    belgian = kp.recordCertificate(certificate_input("BW-KP-2026-0001", cast.trader, cast.manufacturer, exporting="BE", importing="IN"), {"from": others.kp_be}).return_value
+    belgian = kp.recordCertificate(
+        certificate_input("BW-KP-2026-0001", cast.trader, cast.manufacturer, exporting="BE", importing="IN"),
+        {"from": others.kp_be},
+    ).return_value
     # ...and cannot record it as Botswana's.
     with reverts("NotExportingAuthority", others.kp_be.address, b"BW"):
         kp.recordCertificate(certificate_input("BW-KP-2026-0001", cast.producer, cast.trader), {"from": others.kp_be})
@@ -307,7 +322,9 @@ def _flip(record, offset):
 # index and transaction hash are where a log sits, not what it says; the check reads neither.)
 ALTERATIONS = {
     "token": lambda r, cast: dataclasses.replace(r, token_id=r.token_id ^ 1),
-    "sender": lambda r, cast: dataclasses.replace(r, sender=cast.trader_bw.address if r.sender != cast.trader_bw else cast.consumer.address),
+    "sender": lambda r, cast: dataclasses.replace(
+        r, sender=cast.trader_bw.address if r.sender != cast.trader_bw else cast.consumer.address
+    ),
     "recipient": lambda r, cast: dataclasses.replace(r, recipient=cast.consumer.address),
     "document": lambda r, cast: dataclasses.replace(r, document=bytes([r.document[0] ^ 1]) + r.document[1:]),
     "sender chain": lambda r, cast: dataclasses.replace(r, chains=r.chains ^ (1 << 128)),
@@ -428,11 +445,15 @@ def test_8_pause_stops_every_state_change_but_flagging_and_the_admins(registry, 
     watched = (stones + [rough, at_lab], [cast.producer, cast.manufacturer, cast.lab, cast.trader_bw, cast.relayer])
     before = chain_state(registry, *watched)
     attempts = {
-        "recordCertificate": lambda: kp.recordCertificate(certificate_input("BW-KP-P", cast.producer, cast.trader), {"from": cast.kp_bw}),
+        "recordCertificate": lambda: kp.recordCertificate(
+            certificate_input("BW-KP-P", cast.producer, cast.trader), {"from": cast.kp_bw}
+        ),
         "describe": lambda: registry.describe([stones[0]], ["paused?"], {"from": cast.producer}),
         "useNonce": lambda: registry.useNonce({"from": cast.producer}),
         "register": lambda: register(registry, cast.producer, [("BW-P-1", 10)]),
-        "declare": lambda: registry.declare((text32("Unknown"), b"\0\0", False), [token_id("IN-P-1")], [10], [], {"from": cast.manufacturer}),
+        "declare": lambda: registry.declare(
+            (text32("Unknown"), b"\0\0", False), [token_id("IN-P-1")], [10], [], {"from": cast.manufacturer}
+        ),
         "split": lambda: registry.split(rough, [token_id("IN-P-2")], [10], [], {"from": cast.manufacturer}),
         "grade": lambda: registry.grade(at_lab, grading_report("GIA-P"), {"from": cast.lab}),
         "transferCustody": lambda: _sale(registry, cast.producer, cast.kp_bw, stones[0]),
@@ -484,7 +505,10 @@ def test_9_a_later_holders_description_is_capped_attributed_and_not_shown_as_the
     shown = provenance(view, stone, 0).as_json()
     assert shown["description"] == "Round brilliant, 1.50 ct" and shown["integrity"]["ok"]
     every = provenance(view, stone, 0, all_descriptions=True).as_json()["descriptions"]
-    assert [(d["by"], d["description"]) for d in every] == [(cast.manufacturer, "Round brilliant, 1.50 ct"), (cast.consumer, claim)]
+    assert [(d["by"], d["description"]) for d in every] == [
+        (cast.manufacturer, "Round brilliant, 1.50 ct"),
+        (cast.consumer, claim),
+    ]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -496,7 +520,9 @@ def test_10_re_accreditation_never_moves_a_holder_to_another_country(registry, c
     watched = (stones, [cast.producer])
     before = chain_state(registry, *watched)
     with reverts("CountryChange", cast.producer.address, b"BW", b"IN"):
-        registry.accredit(cast.producer, ROLES["producer"] | ROLES["manufacturer"], b"IN", "Debswana", ZERO32, {"from": cast.admin})
+        registry.accredit(
+            cast.producer, ROLES["producer"] | ROLES["manufacturer"], b"IN", "Debswana", ZERO32, {"from": cast.admin}
+        )
     # Nor after a revocation: the address keeps its country for life.
     registry.revoke(cast.producer, ZERO_ADDRESS, {"from": cast.admin})
     with reverts("CountryChange", cast.producer.address, b"BW", b"IN"):
@@ -614,7 +640,9 @@ def test_10_the_largest_split_with_32_character_ids_fits_eip7825(registry, cast)
 
 def _accredit_call(registry, cast, country: bytes) -> dict:
     selector = function_signature_to_4byte_selector("accredit(address,uint8,bytes2,string,bytes32)")
-    data = selector + encode(["address", "uint8", "bytes2", "string", "bytes32"], [cast.relayer.address, ROLES["trader"], country, "x", ZERO32])
+    data = selector + encode(
+        ["address", "uint8", "bytes2", "string", "bytes32"], [cast.relayer.address, ROLES["trader"], country, "x", ZERO32]
+    )
     return {"from": cast.admin.address, "to": registry.address, "data": "0x" + data.hex()}
 
 

@@ -73,7 +73,9 @@ def test_an_expired_certificate_cannot_be_drawn(registry, cast, kp):
     with reverts("CertificateNotValid"):
         register(registry, cast.producer, [("BW-0002", 300)], certificate=text32("BW-KP-0001"))
     with reverts("CertificateNotValid"):
-        registry.transferCustody(cast.trader, token_id("BW-0001"), Action.EXPORT, DOC, text32("BW-KP-0001"), True, {"from": cast.producer})
+        registry.transferCustody(
+            cast.trader, token_id("BW-0001"), Action.EXPORT, DOC, text32("BW-KP-0001"), True, {"from": cast.producer}
+        )
     assert kp.certificate(1)["drawnCenticarats"] == 0
 
 
@@ -81,14 +83,22 @@ def test_the_export_under_the_batchs_own_certificate_does_not_draw_the_stone_aga
     record_certificate(registry, cast.kp_bw, "BW-KP-0001", cast.producer, cast.trader, centicarats=500)
     register(registry, cast.producer, [("BW-0001", 250), ("BW-0002", 180)], certificate=text32("BW-KP-0001"))
     assert kp.certificate(1)["drawnCenticarats"] == 430
-    tx = registry.transferCustody(cast.trader, token_id("BW-0001"), Action.EXPORT, DOC, text32("BW-KP-0001"), True, {"from": cast.producer})
+    tx = registry.transferCustody(
+        cast.trader, token_id("BW-0001"), Action.EXPORT, DOC, text32("BW-KP-0001"), True, {"from": cast.producer}
+    )
     assert "CertificateDrawn" not in tx.events
-    assert kp.certificate(1)["drawnCenticarats"] == 430 and registry.stone(token_id("BW-0001"))["jurisdiction"] == "0x" + b"BE".hex()
+    assert (
+        kp.certificate(1)["drawnCenticarats"] == 430 and registry.stone(token_id("BW-0001"))["jurisdiction"] == "0x" + b"BE".hex()
+    )
     # Stones outside the batch still draw, up to the declared weight.
     register(registry, cast.producer, [("BW-0003", 70), ("BW-0004", 1)])
-    registry.transferCustody(cast.trader, token_id("BW-0003"), Action.EXPORT, DOC, text32("BW-KP-0001"), True, {"from": cast.producer})
+    registry.transferCustody(
+        cast.trader, token_id("BW-0003"), Action.EXPORT, DOC, text32("BW-KP-0001"), True, {"from": cast.producer}
+    )
     with reverts("CertificateOverdrawn", text32("BW-KP-0001"), 500, 500, 1):
-        registry.transferCustody(cast.trader, token_id("BW-0004"), Action.EXPORT, DOC, text32("BW-KP-0001"), True, {"from": cast.producer})
+        registry.transferCustody(
+            cast.trader, token_id("BW-0004"), Action.EXPORT, DOC, text32("BW-KP-0001"), True, {"from": cast.producer}
+        )
 
 
 def test_crossings_never_draw_past_the_declared_weight(registry, cast, kp):
@@ -100,7 +110,9 @@ def test_crossings_never_draw_past_the_declared_weight(registry, cast, kp):
             registry.transferCustody(cast.trader, stone, Action.EXPORT, DOC, text32("BW-KP-0001"), True, {"from": cast.producer})
         else:
             with reverts("CertificateOverdrawn", text32("BW-KP-0001"), 1_000, 990, 99):
-                registry.transferCustody(cast.trader, stone, Action.EXPORT, DOC, text32("BW-KP-0001"), True, {"from": cast.producer})
+                registry.transferCustody(
+                    cast.trader, stone, Action.EXPORT, DOC, text32("BW-KP-0001"), True, {"from": cast.producer}
+                )
         assert kp.certificate(1)["drawnCenticarats"] == min(i + 1, 10) * 99 <= 1_000
     assert registry.balanceOf(cast.trader) == 10
 
@@ -108,9 +120,16 @@ def test_crossings_never_draw_past_the_declared_weight(registry, cast, kp):
 def test_only_the_registry_draws_from_or_writes_to_its_books(registry, cast, kp, grading):
     record_certificate(registry, cast.kp_bw, "BW-KP-0001", cast.producer, cast.trader)
     with reverts("NotRegistry", cast.producer.address):
-        kp.drawForCrossing(b"BW", text32("BW-KP-0001"), cast.producer, cast.trader, b"BE", token_id("BW-0001"), 100, 0, {"from": cast.producer})
+        kp.drawForCrossing(
+            b"BW", text32("BW-KP-0001"), cast.producer, cast.trader, b"BE", token_id("BW-0001"), 100, 0, {"from": cast.producer}
+        )
     with reverts("NotRegistry", cast.producer.address):
         kp.drawForBatch(b"BW", text32("BW-KP-0001"), cast.producer, 1, 100, {"from": cast.producer})
     with reverts("NotRegistry", cast.lab.address):
-        grading.record(token_id("BW-0001"), cast.lab, (text32("R-1"), 1, b"D".ljust(8, b"\0"), b"IF".ljust(8, b"\0"), b"Ideal".ljust(16, b"\0"), False, ZERO32), {"from": cast.lab})
+        grading.record(
+            token_id("BW-0001"),
+            cast.lab,
+            (text32("R-1"), 1, b"D".ljust(8, b"\0"), b"IF".ljust(8, b"\0"), b"Ideal".ljust(16, b"\0"), False, ZERO32),
+            {"from": cast.lab},
+        )
     assert kp.certificate(1)["drawnCenticarats"] == 0 and grading.registry() == registry.address

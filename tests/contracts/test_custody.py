@@ -22,7 +22,11 @@ def test_a_custody_transfer_records_action_document_warranty_and_both_chains(reg
     # The record is absorbed into the recipient's chain, which is what the stone's anchor shows.
     assert plain(registry.accountChain(cast.trader_bw)) == (proof.absorb(recipient_before, record), tx.block_number)
     assert plain(registry.custodyAnchor(stones[0])) == (
-        cast.trader_bw.address, True, tx.block_number, proof.absorb(recipient_before, record), tx.block_number
+        cast.trader_bw.address,
+        True,
+        tx.block_number,
+        proof.absorb(recipient_before, record),
+        tx.block_number,
     )
     assert registry.ownerOf(stones[0]) == cast.trader_bw
     # The metadata shows no holder, and nothing it shows changed: no ERC-4906 event.
@@ -101,7 +105,9 @@ def test_rough_crossing_a_border_needs_a_matching_kp_certificate(registry, cast,
 
     record_certificate(registry, cast.kp_bw, "BW-KP-TO-INDIA", cast.producer, cast.manufacturer, importing="IN")
     with reverts("CertificateMismatch", text32("BW-KP-TO-INDIA"), cast.producer.address, cast.trader.address):
-        registry.transferCustody(cast.trader, stones[0], Action.EXPORT, DOC, text32("BW-KP-TO-INDIA"), True, {"from": cast.producer})
+        registry.transferCustody(
+            cast.trader, stones[0], Action.EXPORT, DOC, text32("BW-KP-TO-INDIA"), True, {"from": cast.producer}
+        )
 
     certificate = record_certificate(registry, cast.kp_bw, "BW-KP-0001", cast.producer, cast.trader, centicarats=300).return_value
     tx = registry.transferCustody(cast.trader, stones[0], Action.EXPORT, DOC, text32("BW-KP-0001"), True, {"from": cast.producer})

@@ -168,7 +168,9 @@ def test_batch_mints_write_each_balance_once_and_right(registry, cast):
     assert (registry.balanceOf(cast.producer), registry.balanceOf(cast.trader_bw)) == (52, 4)
     tokens.append(rough_at_manufacturer(registry, cast))
     registry.split(tokens[-1], [token_id(f"IN-C{i}") for i in range(4)], [10] * 4, [], {"from": cast.manufacturer})
-    registry.declare((text32("Unknown"), b"\0\0", False), [token_id("IN-D1"), token_id("IN-D2")], [10, 10], [], {"from": cast.manufacturer})
+    registry.declare(
+        (text32("Unknown"), b"\0\0", False), [token_id("IN-D1"), token_id("IN-D2")], [10, 10], [], {"from": cast.manufacturer}
+    )
     tokens += [token_id(f"IN-C{i}") for i in range(4)] + [token_id("IN-D1"), token_id("IN-D2")]
     ledger_agrees(registry, tokens, [cast.producer, cast.trader_bw, cast.manufacturer])
     assert registry.balanceOf(cast.manufacturer) == 1 + 4 + 2 and registry.totals()["stones"] == len(tokens)

@@ -68,7 +68,9 @@ def test_a_report_needs_its_fields(registry, cast, at_lab):
 
 def test_a_retired_stone_is_not_graded(registry, cast):
     # A lab that also cuts: it splits the rough it holds, then cannot grade the retired parent.
-    registry.accredit(cast.lab, ROLES["lab"] | ROLES["manufacturer"], b"US", "Gemological Lab of America", text32("US-"), {"from": cast.admin})
+    registry.accredit(
+        cast.lab, ROLES["lab"] | ROLES["manufacturer"], b"US", "Gemological Lab of America", text32("US-"), {"from": cast.admin}
+    )
     register(registry, cast.producer, [("BW-R-LAB", 500)])
     record_certificate(registry, cast.kp_bw, "KP-LAB", cast.producer, cast.lab, importing="US")
     registry.transferCustody(cast.lab, token_id("BW-R-LAB"), Action.EXPORT, DOC, text32("KP-LAB"), True, {"from": cast.producer})

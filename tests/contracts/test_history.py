@@ -62,8 +62,10 @@ def test_reordered_records_are_detected(registry, travelled):
     # Swap the blocks (and so the order) of two consecutive records of the stone.
     for before, after in zip(own, own[1:]):
         swapped = [
-            dataclasses.replace(r, block=after.block, log_index=after.log_index) if r == before
-            else dataclasses.replace(r, block=before.block, log_index=before.log_index) if r == after
+            dataclasses.replace(r, block=after.block, log_index=after.log_index)
+            if r == before
+            else dataclasses.replace(r, block=before.block, log_index=before.log_index)
+            if r == after
             else r
             for r in records
         ]

@@ -108,7 +108,13 @@ class RegistryModel:
         ]  # fmt: skip
         self.outsiders = [cast.consumer, others.accomplice]
         self.everyone = self.people + self.outsiders
-        self.prefixes = {cast.producer: "BW-", others.producer_bw2: "LU-", others.producer_zw: "ZW-", cast.manufacturer: "IN-", others.manufacturer_ru: "RU-"}
+        self.prefixes = {
+            cast.producer: "BW-",
+            others.producer_bw2: "LU-",
+            others.producer_zw: "ZW-",
+            cast.manufacturer: "IN-",
+            others.manufacturer_ru: "RU-",
+        }
         self.authorities = [cast.kp_bw, others.kp_be]
         self.labs = [cast.lab, others.lab_be]
         self.tokens: list[int] = []
@@ -149,7 +155,12 @@ class RegistryModel:
     def start(self, weight):
         """Every sequence starts from a registry with certificates and stones to act on."""
         c = self.cast
-        for exporter, importer, importing in [(c.producer, c.trader, "BE"), (c.producer, c.manufacturer, "IN"), (c.trader_bw, self.people[5], "IN"), (c.producer, c.lab, "US")]:
+        for exporter, importer, importing in [
+            (c.producer, c.trader, "BE"),
+            (c.producer, c.manufacturer, "IN"),
+            (c.trader_bw, self.people[5], "IN"),
+            (c.producer, c.lab, "US"),
+        ]:
             self._certificate(c.kp_bw, exporter, importer, "BW", importing, weight * 4, 40, fresh=True)
         self._certificate(self.people[13], c.trader, c.manufacturer, "BE", "IN", weight * 4, 40, fresh=True)
         self.check()
@@ -195,7 +206,9 @@ class RegistryModel:
             number = self.certificates[self.counter % len(self.certificates)][1].rstrip(b"\0").decode()
         tx = self._try(
             self.kp.recordCertificate,
-            certificate_input(number, exporter, importer, exporting=exporting, importing=importing, centicarats=weight, days=days),
+            certificate_input(
+                number, exporter, importer, exporting=exporting, importing=importing, centicarats=weight, days=days
+            ),
             {"from": authority},
         )
         if tx is not None:
@@ -226,13 +239,21 @@ class RegistryModel:
 
     def _held_by(self, role):
         """The stones whose holder has `role` now."""
-        return [t for t, s in self.prev["stones"].items() if self.prev["participants"].get(s.holder) and self.prev["participants"][s.holder].roles & ROLES[role]]
+        return [
+            t
+            for t, s in self.prev["stones"].items()
+            if self.prev["participants"].get(s.holder) and self.prev["participants"][s.holder].roles & ROLES[role]
+        ]
 
     def trade(self, stone, to, how, warranty):
         """A move the rules allow, as the trade makes them: rough exported under its holder's own
         certificate, or sold at home; a retailer's retail sale of a polished stone."""
         roles = {a: p.roles for a, p in self.prev["participants"].items()}
-        movable = [t for t, s in self.prev["stones"].items() if s.status == Status.IN_TRADE and s.flag == Flag.NONE and roles.get(s.holder)]
+        movable = [
+            t
+            for t, s in self.prev["stones"].items()
+            if s.status == Status.IN_TRADE and s.flag == Flag.NONE and roles.get(s.holder)
+        ]
         polished = [t for t in movable if self.prev["stones"][t].kind == Kind.POLISHED]
         token = self._pick(polished if polished and stone % 3 == 0 else movable, stone)
         if token is None:
@@ -244,7 +265,9 @@ class RegistryModel:
             if c.declared.exporter == s.holder and c.declared.exporting == s.jurisdiction and roles.get(c.declared.importer)
             and c.declared.centicarats - c.drawnCenticarats >= s.centicarats and c.declared.expiresAt > chain.time()
         ]  # fmt: skip
-        local = [p for p in self.people if p.address != s.holder and roles[str(p)] and self._country(p) == self._country(s.holder)]
+        local = [
+            p for p in self.people if p.address != s.holder and roles[str(p)] and self._country(p) == self._country(s.holder)
+        ]
         if roles[s.holder] & ROLES["retailer"] and s.kind == Kind.POLISHED and to % 2 == 0:
             recipient, action = self._pick(self.outsiders, to), Action.RETAIL_SALE
         elif exports and (to % 2 or not local):
@@ -292,7 +315,18 @@ class RegistryModel:
             tx = self._try(self.registry.transferCustody, recipient, token, int(act), DOC, number, warranty, {"from": person})
         elif mode == 1:
             stone = self.prev["stones"][token]
-            auth = Authorization(token, holder, str(recipient), int(act), DOC, number, warranty, self.registry.nonces(holder), stone.lastRecordBlock, chain.time() + 3600)
+            auth = Authorization(
+                token,
+                holder,
+                str(recipient),
+                int(act),
+                DOC,
+                number,
+                warranty,
+                self.registry.nonces(holder),
+                stone.lastRecordBlock,
+                chain.time() + 3600,
+            )
             signature = sign_authorization(self.cast.key(person), chain.id, self.registry.address, auth)
             tx = self._try(self.registry.transferCustodySigned, auth.as_tuple(), signature, {"from": self.cast.relayer})
         elif mode == 2:
@@ -317,7 +351,9 @@ class RegistryModel:
         self._move(token, self._holder(token), accomplice, Action.TRANSFER, ZERO32, 2, False)
         self.check()
         if self._holder(token) == accomplice.address:
-            self._move(token, accomplice.address, self._pick(self.people, abroad), Action.TRANSFER, ZERO32, abroad % 4 // 2 + 2, False)
+            self._move(
+                token, accomplice.address, self._pick(self.people, abroad), Action.TRANSFER, ZERO32, abroad % 4 // 2 + 2, False
+            )
 
     def revoked_hop(self, stone, successor, certificate, abroad):
         """The holder is revoked and tries to get its stone abroad anyway; the admin recovers its
@@ -330,7 +366,9 @@ class RegistryModel:
         self._revoke(person, successor)
         self.check()
         number = self._pick(self.certificates, certificate)
-        self._move(token, holder, self._pick(self.people, abroad), Action.EXPORT, number[1] if number else ZERO32, abroad % 4, True)
+        self._move(
+            token, holder, self._pick(self.people, abroad), Action.EXPORT, number[1] if number else ZERO32, abroad % 4, True
+        )
         self.check()
         # The admin recovers its stones to the named successor, then (half the time) restores it.
         held = [t for t, s in self.prev["stones"].items() if s.holder == holder]
@@ -393,7 +431,13 @@ class RegistryModel:
         events = defaultdict(list)
         if head == self.last_block:
             return events
-        logs = web3.eth.get_logs({"fromBlock": self.last_block + 1, "toBlock": head, "address": [self.view.address, self.book.address, self.grading.address]})
+        logs = web3.eth.get_logs(
+            {
+                "fromBlock": self.last_block + 1,
+                "toBlock": head,
+                "address": [self.view.address, self.book.address, self.grading.address],
+            }
+        )
         for log in logs:
             topics = log["topics"]
             kind = bytes(topics[0])
@@ -470,7 +514,9 @@ class RegistryModel:
             if self._natural_rough(s):
                 assert s.status != Status.RETAILED, "a rough stone was retailed"
                 if s.status == Status.IN_TRADE:
-                    assert s.jurisdiction == holder_country, f"rough {token:x} lies in {s.jurisdiction}, its holder in {holder_country}"
+                    assert s.jurisdiction == holder_country, (
+                        f"rough {token:x} lies in {s.jurisdiction}, its holder in {holder_country}"
+                    )
             else:
                 assert s.jurisdiction == b"\0\0", "a stone outside the KP has a jurisdiction"
             if token in new and batch.origin == Origin.MINE:
@@ -557,11 +603,15 @@ class RegistryModel:
         if b.status == Status.IN_TRADE:
             if r.action == Action.RECOVERY:
                 assert roles[r.sender] == 0, "an accredited holder's stone was recovered"
-                assert r.recipient == prev["participants"][r.sender].successor, "a stone was recovered to someone other than the successor"
+                assert r.recipient == prev["participants"][r.sender].successor, (
+                    "a stone was recovered to someone other than the successor"
+                )
             else:
                 assert roles[r.sender] != 0, "a revoked or unaccredited holder passed a stone on in the trade"
             if r.action == Action.RETAIL_SALE:
-                assert roles[r.sender] & ROLES["retailer"] and b.kind == Kind.POLISHED, "a retail sale of rough, or not by a retailer"
+                assert roles[r.sender] & ROLES["retailer"] and b.kind == Kind.POLISHED, (
+                    "a retail sale of rough, or not by a retailer"
+                )
                 assert s.status == Status.RETAILED
             else:
                 assert roles[r.recipient] != 0, "an unaccredited holder received a stone in the trade"
@@ -595,7 +645,8 @@ class RegistryModel:
             assert any(t == token and by == self.admin.address for t, by in events["cleared"]), "a flag cleared, not by the admin"
         else:
             assert any(
-                t == token and (by == b.holder or (by == self.admin.address and document != 0)) for t, by, document in events["flagged"]
+                t == token and (by == b.holder or (by == self.admin.address and document != 0))
+                for t, by, document in events["flagged"]
             ), "a stone flagged by someone other than its holder, or by the admin without a report"
 
 

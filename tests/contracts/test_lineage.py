@@ -9,7 +9,9 @@ CHILDREN = [("IN-POL-0001", 180), ("IN-POL-0002", 120), ("IN-POL-0003", 95)]
 
 
 def _split(registry, cast, parent, children=CHILDREN, descriptions=()):
-    return registry.split(parent, [token_id(s) for s, _ in children], [c for _, c in children], list(descriptions), {"from": cast.manufacturer})
+    return registry.split(
+        parent, [token_id(s) for s, _ in children], [c for _, c in children], list(descriptions), {"from": cast.manufacturer}
+    )
 
 
 def test_a_split_retires_the_rough_and_mints_linked_polished_stones(registry, cast):
@@ -47,7 +49,9 @@ def test_children_carry_the_manufacturers_prefix(registry, cast):
 def test_children_inherit_the_parents_assurances(registry, cast):
     register(registry, cast.producer, [("BW-UNWARRANTED", 500)])
     record_certificate(registry, cast.kp_bw, "KP-U", cast.producer, cast.manufacturer, importing="IN")
-    registry.transferCustody(cast.manufacturer, token_id("BW-UNWARRANTED"), Action.EXPORT, DOC, text32("KP-U"), False, {"from": cast.producer})
+    registry.transferCustody(
+        cast.manufacturer, token_id("BW-UNWARRANTED"), Action.EXPORT, DOC, text32("KP-U"), False, {"from": cast.producer}
+    )
     _split(registry, cast, token_id("BW-UNWARRANTED"), [("IN-POL-0009", 100)])
     assert not registry.stone(token_id("IN-POL-0009"))["warranted"]
     parent = rough_at_manufacturer(registry, cast)

@@ -158,7 +158,9 @@ def test_laboratory_grown_rough_lies_in_no_jurisdiction(registry, cast):
 
 def test_a_manufacturer_enters_polished_stones_made_before_the_registry_with_a_declared_origin(registry, cast):
     declaration = (text32("Unknown"), b"\0\0", False)
-    tx = registry.declare(declaration, [token_id("IN-OLD-1"), token_id("IN-OLD-2")], [101, 55], ["estate piece", ""], {"from": cast.manufacturer})
+    tx = registry.declare(
+        declaration, [token_id("IN-OLD-1"), token_id("IN-OLD-2")], [101, 55], ["estate piece", ""], {"from": cast.manufacturer}
+    )
     s = registry.stone(token_id("IN-OLD-1"))
     assert s["origin"] == Origin.DECLARED and s["kind"] == Kind.POLISHED and s["jurisdiction"] == "0x0000"
     assert s["holder"] == cast.manufacturer and s["status"] == Status.IN_TRADE and s["certificate"] == 0

@@ -20,7 +20,11 @@ def test_a_relayer_submits_the_holders_signature(registry, cast, stones):
     assert tx.sender == cast.relayer and cast.producer.balance() == balance
     (record,) = records_in(tx)
     assert (record.sender, record.recipient, record.action, record.document, record.warranty) == (
-        cast.producer, cast.trader_bw, Action.SALE, DOC, True
+        cast.producer,
+        cast.trader_bw,
+        Action.SALE,
+        DOC,
+        True,
     )
     assert registry.ownerOf(stones[0]) == cast.trader_bw and registry.nonces(cast.producer) == 1
 
@@ -69,10 +73,15 @@ def test_wrong_signer_and_tampered_authorizations_are_rejected(registry, cast, s
 def test_replay_on_another_chain_or_another_deployment_is_rejected(registry, cast, renderer, stones):
     auth = authorization(registry, cast.producer, stones[0], cast.trader_bw)
     with reverts("InvalidSignature"):
-        registry.transferCustodySigned(auth.as_tuple(), sign(cast, registry, cast.producer, auth, chain_id=1), {"from": cast.relayer})
+        registry.transferCustodySigned(
+            auth.as_tuple(), sign(cast, registry, cast.producer, auth, chain_id=1), {"from": cast.relayer}
+        )
 
     twin = DiamondRegistry.deploy(cast.admin, renderer, {"from": cast.admin})
-    for account, role, country, prefix in [(cast.producer, "producer", b"BW", text32("BW-")), (cast.trader_bw, "trader", b"BW", ZERO32)]:
+    for account, role, country, prefix in [
+        (cast.producer, "producer", b"BW", text32("BW-")),
+        (cast.trader_bw, "trader", b"BW", ZERO32),
+    ]:
         twin.accredit(account, ROLES[role], country, "twin", prefix, {"from": cast.admin})
     register(twin, cast.producer, [("BW-0001", 250)])
     # The same stone, holder, nonce and latest record on the twin: only the domain differs.

@@ -63,5 +63,3 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
-
-

@@ -48,11 +48,34 @@ def _install_wheel(tmp_path: Path) -> Path:
     clone, dist, venv = tmp_path / "clone", tmp_path / "dist", tmp_path / "venv"
     subprocess.run(["git", "clone", "--quiet", str(PROJECT_ROOT), str(clone)], check=True, timeout=60)
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input"]
-    built = _run(*pip, "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--no-index", "--wheel-dir", str(dist), str(clone), cwd=tmp_path, env=os.environ)
+    built = _run(
+        *pip,
+        "wheel",
+        "--quiet",
+        "--no-deps",
+        "--no-build-isolation",
+        "--no-index",
+        "--wheel-dir",
+        str(dist),
+        str(clone),
+        cwd=tmp_path,
+        env=os.environ,
+    )
     assert built.returncode == 0, built.stderr
     (wheel,) = dist.glob("diamondtrace-*.whl")
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=60)
-    installed = _run(*pip, "--python", str(venv / "bin" / "python"), "install", "--quiet", "--no-deps", "--no-index", str(wheel), cwd=tmp_path, env=os.environ)
+    installed = _run(
+        *pip,
+        "--python",
+        str(venv / "bin" / "python"),
+        "install",
+        "--quiet",
+        "--no-deps",
+        "--no-index",
+        str(wheel),
+        cwd=tmp_path,
+        env=os.environ,
+    )
     assert installed.returncode == 0, installed.stderr
     (site_packages,) = venv.glob("lib/python3*/site-packages")
     (ours,) = [p for p in map(Path, sys.path) if p.name == "site-packages" and p.is_relative_to(sys.prefix)]
@@ -90,9 +113,13 @@ def test_a_wheel_from_a_fresh_clone_runs_outside_the_checkout(tmp_path):
     imported = _run(python, "-c", "import diamondtrace, sys; print(diamondtrace.__file__)", cwd=work, env=env).stdout.strip()
     assert Path(imported).is_relative_to(venv) and not Path(imported).is_relative_to(PROJECT_ROOT), imported
     assert _run(python, "-c", "import brownie", cwd=work, env=env).returncode == 1  # the blocker holds
-    metadata = _run(python, "-c", "from importlib.metadata import requires; print('\\n'.join(requires('diamondtrace')))", cwd=work, env=env).stdout
+    metadata = _run(
+        python, "-c", "from importlib.metadata import requires; print('\\n'.join(requires('diamondtrace')))", cwd=work, env=env
+    ).stdout
     runtime = [line for line in metadata.splitlines() if "extra ==" not in line]
-    assert runtime and not any(name in line.lower() for line in runtime for name in ("brownie", "pytest", "hypothesis", "playwright"))
+    assert runtime and not any(
+        name in line.lower() for line in runtime for name in ("brownie", "pytest", "hypothesis", "playwright")
+    )
 
     # Without an Anvil the local chain says what to install.
     no_anvil = dt("chain", "up", expect=2, env={**env, "PATH": f"{venv / 'bin'}{os.pathsep}/usr/bin{os.pathsep}/bin"})
@@ -106,7 +133,22 @@ def test_a_wheel_from_a_fresh_clone_runs_outside_the_checkout(tmp_path):
         assert (work / ".chain" / f"anvil-{port}.json").is_file()
         dt(*rpc, "deploy", "--dev-account", "0")
         assert json.loads((work / "deployments" / "31337.json").read_text())["compiler"] == artifacts.compiler_settings()
-        dt(*rpc, "participant", "add", address("producer"), "--role", "producer", "--name", "Debswana", "--country", "BW", "--prefix", "BW-", "--dev-account", "0")
+        dt(
+            *rpc,
+            "participant",
+            "add",
+            address("producer"),
+            "--role",
+            "producer",
+            "--name",
+            "Debswana",
+            "--country",
+            "BW",
+            "--prefix",
+            "BW-",
+            "--dev-account",
+            "0",
+        )
         write_csv(work / "run.csv", run_rows("BW-W", 5))
         minted = dt(*rpc, "--json", "mint", "run.csv", "--dev-account", "1")
         assert json.loads(minted.stdout)["registered"] == 5
@@ -117,7 +159,10 @@ def test_a_wheel_from_a_fresh_clone_runs_outside_the_checkout(tmp_path):
         refused = dt(*rpc, "kp", "register", "--number", "BW-KP-1", "--exporting", "BW", "--importing", "BE",
                      "--exporter", address("producer"), "--importer", address("trader"), "--carats", "10", "--value-usd", "100",
                      "--parcels", "1", "--issued", "2026-11-01", "--expires", "2099-01-01", "--dev-account", "1", expect=2)  # fmt: skip
-        assert f"MissingRole(account={address('producer')}, role=kp-authority): {address('producer')} lacks participant role" in refused.stderr
+        assert (
+            f"MissingRole(account={address('producer')}, role=kp-authority): {address('producer')} lacks participant role"
+            in refused.stderr
+        )
 
         # Verified source from the package's own copy of the sources.
         dt(*rpc, "export-verification", "verified")

@@ -103,7 +103,9 @@ def test_roles_stones_and_odd_values_read_plainly():
         f"StoneIsFlagged(tokenId={STONE}, flag=9 (out of range))"
     )
     overdrawn = words(
-        "CertificateOverdrawn(bytes32,uint64,uint64,uint64)", ["bytes32", "uint64", "uint64", "uint64"], [text32("BW-KP-1"), 10_000, 9_950, 100]
+        "CertificateOverdrawn(bytes32,uint64,uint64,uint64)",
+        ["bytes32", "uint64", "uint64", "uint64"],
+        [text32("BW-KP-1"), 10_000, 9_950, 100],
     )
     assert overdrawn.endswith("Drawing 1.00 ct would exceed certificate BW-KP-1's declared weight.")
     assert "expiresAt=1099511627775 (out of range)" in words(
@@ -133,12 +135,16 @@ def refusal(call, sender) -> str:
 def test_a_real_refusal_names_the_role_and_the_stone(registry, cast):
     library = registry_contract(connect(web3.provider.endpoint_uri).w3, registry.address)
     book = certificates_contract(library)
-    recorded = refusal(book.functions.recordCertificate(certificate_input("BW-KP-0001", cast.producer.address, cast.trader.address)), cast.trader)
+    recorded = refusal(
+        book.functions.recordCertificate(certificate_input("BW-KP-0001", cast.producer.address, cast.trader.address)), cast.trader
+    )
     assert recorded == (
         f"MissingRole(account={cast.trader.address}, role=kp-authority): "
         f"{cast.trader.address} lacks participant role kp-authority (a single role bit)."
     )
     register(registry, cast.producer, [(STONE, 250)])
     registry.flag(token_id(STONE), Flag.STOLEN, DOC, {"from": cast.producer})
-    moved = refusal(library.functions.transferCustody(cast.trader.address, token_id(STONE), Action.SALE, DOC, ZERO32, True), cast.producer)
+    moved = refusal(
+        library.functions.transferCustody(cast.trader.address, token_id(STONE), Action.SALE, DOC, ZERO32, True), cast.producer
+    )
     assert moved.startswith(f"StoneIsFlagged(tokenId={STONE}, flag=stolen): Stone {STONE} is flagged stolen or lost (stolen)")
