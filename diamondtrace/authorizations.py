@@ -22,7 +22,8 @@ from .chain import rpc
 from .custody import check_recipient
 from .errors import ChainError, InputError
 from .model import ZERO32, Action, Flag, parse_address, stone_id, text32, text_of, timestamp_of
-from .records import Registry, Stone, iso_time
+from .reader import Registry
+from .records import Stone, iso_time
 from .sending import Sender, Sent
 from .wallet import Signer
 

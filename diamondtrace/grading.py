@@ -11,7 +11,8 @@ from web3.contract import Contract
 
 from .errors import InputError
 from .model import Kind, format_carat, parse_address, parse_centicarats, text32
-from .records import Registry, Stone
+from .reader import Registry
+from .records import Stone
 from .sending import Sender, Sent
 
 log = logging.getLogger("diamondtrace")

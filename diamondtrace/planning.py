@@ -15,7 +15,8 @@ from .abi import Call
 from .chain import batch_request, eth_call, result_of, rpc, view
 from .model import Origin, format_carat, text32
 from .production import ROWS_CHUNK, StoneRow
-from .records import Batch, Participant, Registry, lookup
+from .reader import Registry, lookup
+from .records import Batch, Participant
 from .sending import Sender, nonce_requests, unmined_count, wait_for_pending
 from .tables import Problem, TableInvalid
 

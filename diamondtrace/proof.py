@@ -112,7 +112,8 @@ def _walk(source: LogSource, token: int, anchor: Anchor, registered_block: int) 
         for record in later:
             if record.recipient_chain_before != chain:
                 raise Broken(
-                    f"the chain of {account} does not run through its record in block {record.block}: records are missing or altered"
+                    f"the chain of {account} does not run through its record in block {record.block}: "
+                    "records are missing or altered"
                 )
             chain = absorb(chain, record)
         if chain != expected:
@@ -137,13 +138,17 @@ def _walk(source: LogSource, token: int, anchor: Anchor, registered_block: int) 
         raise Broken(f"the history ends with {records[-1].recipient}, but the registry says {anchor.holder} holds the stone")
     return Proof(
         True,
-        f"all {len(records)} custody records present, in order, and tied to the holders' on-chain chains "
-        f"(128-bit; {read} records read in {source.calls} queries)",
+        f"{_all_present(len(records))}, in order, and tied to the holders' on-chain chains "
+        f"(128-bit; {read} record{'s' if read != 1 else ''} read in {source.calls} quer{'ies' if source.calls != 1 else 'y'})",
         records,
         registered_to,
         links=len(records),
         records_read=read,
     )
+
+
+def _all_present(count: int) -> str:
+    return "its one custody record present" if count == 1 else f"all {count} custody records present"
 
 
 def _segment(

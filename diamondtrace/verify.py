@@ -16,7 +16,8 @@ from typing import Any
 from . import proof
 from .errors import EXIT_OK, EXIT_RECORD_BROKEN
 from .model import Action, Flag, Kind, Origin, Status, stone_id
-from .records import Batch, Certificate, CustodyRecord, GradingReport, Registry, Stone, hex32, iso_time
+from .reader import Registry
+from .records import Batch, Certificate, CustodyRecord, GradingReport, Stone, hex32, iso_time
 from .scan import event_logs
 
 # Grading reports shown with a stone, newest first; the rest are a page away (`gradingReports`).

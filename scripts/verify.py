@@ -3,7 +3,7 @@
 
 from diamondtrace import brownie_bridge, verify
 from diamondtrace.model import parse_stone
-from diamondtrace.records import Registry
+from diamondtrace.reader import Registry
 
 
 @brownie_bridge.script

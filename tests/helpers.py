@@ -12,6 +12,7 @@ from diamondtrace import proof, records
 from diamondtrace.authorizations import Authorization, sign_authorization
 from diamondtrace.deployments import registry_contract
 from diamondtrace.model import ZERO32, Action, day_number, text32, token_id
+from diamondtrace.reader import Registry
 from diamondtrace.verify import check_history
 
 DOC = b"\xab" * 32
@@ -132,9 +133,9 @@ def sign(cast, registry, signer, auth, chain_id=None):
     return sign_authorization(cast.key(signer), chain_id or chain.id, registry.address, auth)
 
 
-def reader(registry) -> records.Registry:
+def reader(registry) -> Registry:
     """The library's typed reader of a brownie-deployed registry."""
-    return records.Registry(registry_contract(web3, registry.address))
+    return Registry(registry_contract(web3, registry.address))
 
 
 def custody_proof(registry, token) -> proof.Proof:

@@ -8,7 +8,7 @@ import sys
 from .. import custody, deployments, documents, participants, pausing
 from ..deployments import Deployment
 from ..model import ROLES, parse_address, parse_stone, stone_id
-from ..records import Registry
+from ..reader import Registry
 from ..sending import Sent
 from .common import Context, command, date, document_option, group, sent_json, signing
 

@@ -13,7 +13,7 @@ from .. import deployments
 from ..chain import Chain, connect
 from ..errors import InputError
 from ..model import parse_date, parse_stone
-from ..records import Registry
+from ..reader import Registry
 from ..sending import Sender, Sent
 from ..wallet import PASSWORD_ENV, Signer, dev_signer, load_keystore, read_password
 

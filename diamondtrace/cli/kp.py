@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from .. import certificates
-from ..records import Registry
+from ..reader import Registry
 from .common import Context, command, date, document_option, group, sent_json, signing
 
 # `kp register`'s options, named as `certificates.register_certificate` names them.

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from .. import verify as provenance
-from ..records import Registry
+from ..reader import Registry
 from .common import Context, command, stone_argument
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .. import authorizations, custody, documents
 from ..model import NAMED_ACTIONS, ZERO32, Action, parse_address, stone_id, text32
-from ..records import Registry
+from ..reader import Registry
 from .common import Context, command, date, document_option, sent_json, signing, stone_argument
 
 

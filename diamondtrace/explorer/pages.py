@@ -21,9 +21,9 @@ from .. import verify
 from ..countries import COUNTRIES
 from ..errors import InputError, NotFound
 from ..model import TEXT_PATTERN, Action, Origin, parse_stone, stone_id, text32, text_of
-from ..records import ZERO_ADDRESS, Certificate, CustodyRecord, Participant, Totals, country_of
+from ..records import ZERO_ADDRESS, Certificate, CustodyRecord, FlagChange, Participant, Totals, country_of
 from ..verify import Provenance
-from .reads import View, chain_read, custody_record
+from .reads import View, chain_read
 from .render import segment
 
 LATEST = 10
@@ -87,7 +87,7 @@ def home(view: View) -> Page:
         )
         for e in view.logs("BatchRegistered")[-LATEST:][::-1]
     ]
-    moves = [custody_record(e) for e in view.logs("CustodyTransferred")[-LATEST:][::-1]]
+    moves = [CustodyRecord.from_event(e) for e in view.logs("CustodyTransferred")[-LATEST:][::-1]]
     view.people.read([r.registrant for r in registrations] + [m.sender for m in moves] + [m.recipient for m in moves])
     data = Home(view.registry.totals(), view.registry.address, view.chain.chain_id, view.block, registrations, moves)
     return Page("home.html", "Explorer", data)
@@ -146,6 +146,8 @@ class StonePage:
     provenance: Provenance
     card: Card
     siblings: list[int]
+    # Every report of theft or loss and every clearing, oldest first, with its block's time.
+    flag_changes: list[tuple[FlagChange, int]]
 
 
 def _card(uri: str) -> Card:
@@ -174,7 +176,14 @@ def stone(view: View, ref: str) -> Page:
         + ([p.certificate.exporter, p.certificate.importer] if p.certificate else [])
         + [r.lab for r in p.reports]
     )
-    return Page("stone.html", f"Stone {p.stone.stone_id}", StonePage(p, _card(view.registry.token_uri(token)), siblings))
+    flag_changes = sorted(
+        (FlagChange.from_event(e) for name in ("StoneFlagged", "FlagCleared") for e in view.logs(name, {"tokenId": token})),
+        key=lambda f: (f.block, f.log_index),
+    )
+    view.people.read([f.by for f in flag_changes])
+    card = _card(view.registry.token_uri(token))
+    page = StonePage(p, card, siblings, [(f, view.time(f.block)) for f in flag_changes])
+    return Page("stone.html", f"Stone {p.stone.stone_id}", page)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -304,7 +313,7 @@ def transaction(view: View, tx_hash: str) -> Page:
         name = by_topic.get(bytes(entry["topics"][0]))
         if name:
             decoded = getattr(contract.events, name)().process_log(entry)
-            shown = _custody_fields(custody_record(decoded)) if name == "CustodyTransferred" else dict(decoded["args"])
+            shown = _custody_fields(CustodyRecord.from_event(decoded)) if name == "CustodyTransferred" else dict(decoded["args"])
             events.append((name, ", ".join(f"{k}={_shown(k, v)}" for k, v in shown.items())))
     view.people.read([tx["from"]])
     page = TransactionPage(

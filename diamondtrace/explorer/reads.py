@@ -2,7 +2,7 @@
 one batch, event scans and block times, each read at most once per request.
 
 Every read that fails for the chain's sake is a `ChainError` (the 503 page); a record that does
-not exist is `NotFound` (the 404 page), as `records.Registry` raises them.
+not exist is `NotFound` (the 404 page), as `reader.Registry` raises them.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from ..abi import Call
 from ..chain import Chain, connect, read
 from ..deployments import Deployment
 from ..errors import ChainError
-from ..records import ZERO_ADDRESS, CustodyRecord, Participant, Registry
+from ..reader import Registry
+from ..records import ZERO_ADDRESS, Participant
 from ..scan import BlockTimes, event_logs
 
 
@@ -95,19 +96,3 @@ class View:
         """`event`'s logs since the registry's deployment, oldest first."""
         source = getattr((contract or self.registry.contract).events, event)()
         return chain_read(lambda: event_logs(source, self.deployment.block, self.chain.w3.eth.block_number, filters or {}))
-
-
-def custody_record(event: Any) -> CustodyRecord:
-    """A `CustodyTransferred` log, as web3 decodes it, as the read model's record."""
-    args = event["args"]
-    return CustodyRecord(
-        token_id=args["tokenId"],
-        sender=args["from"],
-        recipient=args["to"],
-        document=bytes(args["document"]),
-        chains=args["chains"],
-        record=args["record"],
-        block=event["blockNumber"],
-        log_index=event["logIndex"],
-        transaction=event["transactionHash"].to_0x_hex(),
-    )

@@ -7,7 +7,7 @@ from eth_utils import keccak
 
 from diamondtrace.artifacts import artifact
 from diamondtrace.model import token_id
-from diamondtrace.records import Registry
+from diamondtrace.reader import Registry
 
 
 def _mint(dt, tmp_path, prefix, count=1, *args):

@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 
 import pytest
 import requests
+from eth_utils import keccak
 from explorer_support import SCREENSHOTS, dt
 
 from diamondtrace.explorer import Explorer, serve
@@ -167,6 +168,15 @@ def test_a_flagged_stone_shows_the_warning(demo, site, page, tmp_path):
         page.screenshot(path=str(SCREENSHOTS / "flagged-stone.png"), full_page=True)
     finally:
         assert dt(demo, "unflag", demo.consumer_stone, "--document", str(report), "--dev-account", "0") == 0
+    # Cleared, the report still shows: who made it, who cleared it, and the clearing's document.
+    page.goto(f"{site}/stone/{demo.consumer_stone}")
+    assert page.locator(".verdict.flagged").count() == 0
+    assert "Once reported STOLEN, since cleared" in page.locator(".verdict.cleared").inner_text()
+    section = page.locator("section", has=page.locator("h2", has_text="Reports of theft or loss"))
+    entries = section.locator("li").all_inner_texts()
+    assert len(entries) == 2, entries
+    assert entries[0].startswith("Reported STOLEN by") and entries[1].startswith("Report cleared by")
+    assert "0x" + keccak(report.read_bytes()).hex() in entries[1]
 
 
 class _Tampering(BaseHTTPRequestHandler):
