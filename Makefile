@@ -86,6 +86,7 @@ lint: build $(LINT_VENV)/.installed
 	$(BIN)/python -m diamondtrace.compiler --standard-input build/solc-input.json
 	$(LINT_VENV)/bin/python lint/slither_check.py build/solc-input.json $(VENV)/solcx/solc-v$(SOLC_VERSION)
 	$(LINT_VENV)/bin/ruff check diamondtrace scripts tests bench lint
+	$(LINT_VENV)/bin/ruff format --check diamondtrace scripts tests bench lint
 
 # The invariant test with many examples and shrinking (minutes to an hour).
 fuzz: build

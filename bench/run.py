@@ -137,6 +137,9 @@ def chart(results: dict, path: Path) -> None:
 
 def report(results: dict, rows: list[dict], info: dict) -> str:
     r = results
+    reg, split, relayed, uri, thr = r["registration"], r["split"], r["relayed"], r["token_uri"], r["throughput"]
+    held, first, no_rjc = r["transfer"]["existing_holder"], r["transfer"]["first_time_holder"], r["transfer"]["without_rjc_check"]
+    batch, biggest_split = r["largest_batch"], r["largest_split"]
     lines = [
         "# DiamondTrace benchmark results",
         "",
@@ -155,30 +158,38 @@ def report(results: dict, rows: list[dict], info: dict) -> str:
         "",
         "| measurement | DiamondTrace | baseline | ratio |",
         "| --- | --- | --- | --- |",
-        f"| registration, gas per stone (batch of 100) | {r['registration']['registry_per_stone']:.0f} | {r['registration']['baseline_per_token']:.0f} (OZ `_mint` loop) | {r['registration']['ratio']:.3f} |",
-        f"| custody sale with invoice hash, SoW, 128-bit proof, RJC check; holder already holding | {r['transfer']['existing_holder']['registry']} | {r['transfer']['existing_holder']['baseline']} (OZ `transferFrom`) | {r['transfer']['existing_holder']['ratio']:.3f} |",
-        f"| the same, first-time holder | {r['transfer']['first_time_holder']['registry']} | {r['transfer']['first_time_holder']['baseline']} (OZ `transferFrom`) | {r['transfer']['first_time_holder']['ratio']:.3f} |",
-        f"| the same between uncertified holders (no RJC check) | {r['transfer']['without_rjc_check']['registry']} | {r['transfer']['without_rjc_check']['baseline']} (OZ `transferFrom`) | {r['transfer']['without_rjc_check']['ratio']:.3f} |",
-        f"| split into 10 polished stones, gas per child | {r['split']['per_child']:.0f} | {r['registration']['registry_per_stone']:.0f} (registration per stone) | {r['split']['ratio_to_registration']:.3f} |",
-        f"| signed transfer relayed by another account | {r['relayed']['relayed']} | {r['relayed']['direct']} (direct custody transfer) | {r['relayed']['ratio']:.3f} |",
-        f"| `tokenURI` eth_call, {r['token_uri']['custody_records']} custody records + split lineage, ungraded | {r['token_uri']['eth_call_gas_ungraded']} | 30,000,000 (call cap) | {r['token_uri']['eth_call_gas_ungraded'] / 30_000_000:.4f} |",
-        f"| `tokenURI` eth_call, the same stone with {r['token_uri']['gradings']} grading reports | {r['token_uri']['eth_call_gas']} | 30,000,000 (call cap) | {r['token_uri']['share_of_cap']:.4f} |",
-        f"| batch mint of 10,000 stones from a CSV, stones/s | {r['throughput']['mint_stones_per_second']:.0f} | {r['throughput']['ceiling_stones_per_second']:.0f} (same transactions pre-signed, sent raw) | {r['throughput']['ratio']:.3f} |",
+        f"| registration, gas per stone (batch of 100) | {reg['registry_per_stone']:.0f} "
+        f"| {reg['baseline_per_token']:.0f} (OZ `_mint` loop) | {reg['ratio']:.3f} |",
+        "| custody sale with invoice hash, SoW, 128-bit proof, RJC check; holder already holding "
+        f"| {held['registry']} | {held['baseline']} (OZ `transferFrom`) | {held['ratio']:.3f} |",
+        f"| the same, first-time holder | {first['registry']} | {first['baseline']} (OZ `transferFrom`) | {first['ratio']:.3f} |",
+        "| the same between uncertified holders (no RJC check) "
+        f"| {no_rjc['registry']} | {no_rjc['baseline']} (OZ `transferFrom`) | {no_rjc['ratio']:.3f} |",
+        f"| split into 10 polished stones, gas per child | {split['per_child']:.0f} "
+        f"| {reg['registry_per_stone']:.0f} (registration per stone) | {split['ratio_to_registration']:.3f} |",
+        f"| signed transfer relayed by another account | {relayed['relayed']} "
+        f"| {relayed['direct']} (direct custody transfer) | {relayed['ratio']:.3f} |",
+        f"| `tokenURI` eth_call, {uri['custody_records']} custody records + split lineage, ungraded "
+        f"| {uri['eth_call_gas_ungraded']} | 30,000,000 (call cap) | {uri['eth_call_gas_ungraded'] / 30_000_000:.4f} |",
+        f"| `tokenURI` eth_call, the same stone with {uri['gradings']} grading reports "
+        f"| {uri['eth_call_gas']} | 30,000,000 (call cap) | {uri['share_of_cap']:.4f} |",
+        f"| batch mint of 10,000 stones from a CSV, stones/s | {thr['mint_stones_per_second']:.0f} "
+        f"| {thr['ceiling_stones_per_second']:.0f} (same transactions pre-signed, sent raw) | {thr['ratio']:.3f} |",
         "",
-        f"The batch mint's time ({r['throughput']['mint_seconds']:.3f} s for 10,000 stones, median of {len(r['throughput']['rounds'])} "
-        f"rounds, each from the same chain state) includes {r['throughput']['check_seconds']:.3f} s of checking the whole file "
+        f"The batch mint's time ({thr['mint_seconds']:.3f} s for 10,000 stones, median of {len(thr['rounds'])} "
+        f"rounds, each from the same chain state) includes {thr['check_seconds']:.3f} s of checking the whole file "
         "before anything is sent: parsing it and reading every stone's record from the chain, which the ceiling "
-        f"(the same {r['throughput']['transactions']} transactions, signed beforehand) does not do. Both run with Python's "
+        f"(the same {thr['transactions']} transactions, signed beforehand) does not do. Both run with Python's "
         "cycle collector paused. One round's ratio ranged from "
-        f"{min(x['ratio'] for x in r['throughput']['rounds']):.2f} to {max(x['ratio'] for x in r['throughput']['rounds']):.2f} "
+        f"{min(x['ratio'] for x in thr['rounds']):.2f} to {max(x['ratio'] for x in thr['rounds']):.2f} "
         "in this run: on a shared 2-core VM a single round says little, the median of many does.",
         "",
         f"Largest batch under EIP-7825's {EIP7825_TX_GAS_CAP:,}-gas cap with worst-case 32-character stone IDs: "
-        f"**{r['largest_batch']['largest_batch_under_cap']} stones** (marginal {r['largest_batch']['marginal_gas_per_stone']:.0f} gas per stone). "
-        f"The registry accepts up to `MAX_BATCH` = {r['largest_batch']['max_batch']}; a worst-case batch of that size used "
-        f"{r['largest_batch']['max_batch_gas']:,} gas. Largest split: **{r['largest_split']['largest_split_under_cap']} children** "
-        f"(marginal {r['largest_split']['marginal_gas_per_child']:.0f} gas per child); `MAX_SPLIT` = {r['largest_split']['max_split']} "
-        f"used {r['largest_split']['max_split_gas']:,} gas.",
+        f"**{batch['largest_batch_under_cap']} stones** (marginal {batch['marginal_gas_per_stone']:.0f} gas per stone). "
+        f"The registry accepts up to `MAX_BATCH` = {batch['max_batch']}; a worst-case batch of that size used "
+        f"{batch['max_batch_gas']:,} gas. Largest split: **{biggest_split['largest_split_under_cap']} children** "
+        f"(marginal {biggest_split['marginal_gas_per_child']:.0f} gas per child); "
+        f"`MAX_SPLIT` = {biggest_split['max_split']} used {biggest_split['max_split_gas']:,} gas.",
         "",
         "## Gas per stone against batch size",
         "",
@@ -191,13 +202,15 @@ def report(results: dict, rows: list[dict], info: dict) -> str:
         f"| {p['batch']} | {p['registry']:.0f} | {p['baseline']:.0f} | {p['registry'] / p['baseline']:.3f} |" for p in r["curve"]
     ]
     m = info["machine"]
+    compiler = m["compiler"]
     lines += [
         "",
         "## Machine",
         "",
         f"- CPU: {m['cpu']} ({m['cores']} cores), memory {m['memory']}",
         f"- OS: {m['os']}; Python {m['python']}; Node.js {m['node']}; Anvil {m['anvil']}",
-        f"- Compiler: solc {m['compiler']['version']}, optimizer {m['compiler']['optimizer']}, viaIR {m['compiler']['viaIR']}, EVM {m['compiler']['evmVersion']}",
+        f"- Compiler: solc {compiler['version']}, optimizer {compiler['optimizer']}, viaIR {compiler['viaIR']}, "
+        f"EVM {compiler['evmVersion']}",
         "",
     ]
     return "\n".join(lines)

@@ -272,7 +272,8 @@ def choose_inputs(
     signer, name = signer_of(chain_id), stone_id(token)
     if found.holder != signer:
         raise InputError(
-            f"{signer} does not hold {name} (its holder is {found.holder}): only its holder's authorization can move it; nothing was signed"
+            f"{signer} does not hold {name} (its holder is {found.holder}): "
+            "only its holder's authorization can move it; nothing was signed"
         )
     if stone.flag != Flag.NONE:
         raise InputError(
@@ -296,7 +297,8 @@ def deadline_of(valid_until: dt.date | None) -> int:
     deadline = timestamp_of(valid_until, end_of_day=True)
     if deadline < now:
         raise InputError(
-            f"--valid-until {valid_until} is in the past (it ended at {iso_time(deadline)}): the authorization could never be used"
+            f"--valid-until {valid_until} is in the past (it ended at {iso_time(deadline)}): "
+            "the authorization could never be used"
         )
     return deadline
 
@@ -346,12 +348,21 @@ def check_usable(reader: Registry, chain_id: int, signed: dict[str, Any], auth: 
 def _unusable(reader: Registry, chain_id: int, signed: dict[str, Any], auth: Authorization, source: str) -> str | None:
     name = stone_id(auth.tokenId)
     if signed["chainId"] != chain_id:
-        return f"{source} is signed for chain id {signed['chainId']}, but the RPC endpoint is chain id {chain_id}: it is valid only there"
+        return (
+            f"{source} is signed for chain id {signed['chainId']}, "
+            f"but the RPC endpoint is chain id {chain_id}: it is valid only there"
+        )
     if signed["registry"] != reader.address:
-        return f"{source} is signed for registry {signed['registry']}, not {reader.address}: it is valid only on the registry it names"
+        return (
+            f"{source} is signed for registry {signed['registry']}, not {reader.address}: "
+            "it is valid only on the registry it names"
+        )
     now = rpc(lambda: reader.w3.eth.get_block("latest")["timestamp"], "the chain")
     if auth.deadline < now:
-        return f"{source} expired at {iso_time(auth.deadline)} (the chain's time is {iso_time(now)}): ask {auth.holder} to sign a new one"
+        return (
+            f"{source} expired at {iso_time(auth.deadline)} (the chain's time is {iso_time(now)}): "
+            f"ask {auth.holder} to sign a new one"
+        )
     stone = reader.stone(auth.tokenId)
     nonce = reader.participant(auth.holder).nonce
     if auth.nonce < nonce:
@@ -383,7 +394,10 @@ def _unusable(reader: Registry, chain_id: int, signed: dict[str, Any], auth: Aut
             "holder's authorizations with the nonces before it are used (or it was signed with a wrong --nonce)"
         )
     if signed["signer"] != auth.holder and not rpc(lambda: reader.w3.eth.get_code(auth.holder), "the chain"):
-        return f"{source} is signed by {signed['signer']}, not by the holder it names ({auth.holder}): only the holder's signature counts"
+        return (
+            f"{source} is signed by {signed['signer']}, not by the holder it names ({auth.holder}): "
+            "only the holder's signature counts"
+        )
     return None
 
 

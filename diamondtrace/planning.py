@@ -121,7 +121,8 @@ def check_against_chain(
                 Problem(
                     row.line,
                     "country",
-                    f"{row.country} is not the producer's accredited country ({producer.country}): a producer registers only its own country's stones",
+                    f"{row.country} is not the producer's accredited country ({producer.country}): "
+                    "a producer registers only its own country's stones",
                 )
             )
         if not row.stone_id.startswith(producer.prefix or ""):
@@ -233,7 +234,8 @@ def _check_certificates(
                 Problem(
                     first,
                     "kp_certificate",
-                    f"KP certificate {number} is for exporter {cert.exporter}: only its exporter registers stones under it, into its own custody",
+                    f"KP certificate {number} is for exporter {cert.exporter}: "
+                    "only its exporter registers stones under it, into its own custody",
                 )
             )
             continue

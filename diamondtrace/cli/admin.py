@@ -76,12 +76,14 @@ def _show(ctx: Context, reader: Registry, account: str, sent: Sent | None) -> in
         lines.append(f"  stone-ID prefix {p['prefix']}")
     if rjc["certificate"]:
         lines.append(
-            f"  RJC certificate {rjc['certificate']}, valid through {rjc['expires']}: {'current' if rjc['current'] else 'NOT current'}"
+            f"  RJC certificate {rjc['certificate']}, valid through {rjc['expires']}: "
+            f"{'current' if rjc['current'] else 'NOT current'}"
         )
     if p["successor"]:
         lines.append(f"  successor (for recovery of its stones) {p['successor']}")
     lines.append(
-        f"  nonce {p['nonce']} (its next signed authorization names it; `signing-inputs STONE` shows all that offline signing needs)"
+        f"  nonce {p['nonce']} (its next signed authorization names it; "
+        "`signing-inputs STONE` shows all that offline signing needs)"
     )
     ctx.result(data, "\n".join(lines))
     return 0
@@ -104,7 +106,8 @@ def pause(ctx: Context) -> int:
     sent = pausing.set_paused(registry, ctx.sender(), paused)
     ctx.result(
         {"paused": paused, **sent_json(sent)},
-        f"registry {'paused: no state changes but flagging until `diamondtrace unpause`' if paused else 'unpaused'} (block {sent.block})",
+        f"registry {'paused: no state changes but flagging until `diamondtrace unpause`' if paused else 'unpaused'} "
+        f"(block {sent.block})",
     )
     return 0
 

@@ -77,7 +77,8 @@ def declare(ctx: Context) -> int:
     ids = [stone_id(t) for t, _, _ in stones]
     ctx.result(
         {"declared": ids, "mine": args.mine, "country": args.country, **sent_json(sent)},
-        f"entered {len(ids)} stones with a declared origin ({args.mine}, {args.country or 'country unknown'}) in block {sent.block}; "
+        f"entered {len(ids)} stones with a declared origin ({args.mine}, {args.country or 'country unknown'}) "
+        f"in block {sent.block}; "
         'they are marked "origin declared, not traced from the mine"',
     )
     return 0

@@ -156,9 +156,11 @@ def test_rjc_certification_recorded_renewed_and_withdrawn(dt, tmp_path):
 
 def test_rjc_options_and_who_may_certify(dt, tmp_path):
     refused(dt, "participant", "add", address(CONSUMER), "--role", "trader", "--name", "X", "--country", "BE",
-            "--rjc-certificate", "RJC-1", "--dev-account", ADMIN, contains="give --rjc-certificate and --rjc-expires together")  # fmt: skip
+            "--rjc-certificate", "RJC-1", "--dev-account", ADMIN,
+            contains="give --rjc-certificate and --rjc-expires together")  # fmt: skip
     refused(dt, "participant", "add", address(CONSUMER), "--role", "trader", "--name", "X", "--country", "BE",
-            "--rjc-expires", "2099-01-01", "--dev-account", ADMIN, contains="give --rjc-certificate and --rjc-expires together")  # fmt: skip
+            "--rjc-expires", "2099-01-01", "--dev-account", ADMIN,
+            contains="give --rjc-certificate and --rjc-expires together")  # fmt: skip
     assert "YYYY-MM-DD" in dt("participant", "rjc", address("trader"), "--certificate", "RJC-1", "--expires", "soon",
                               "--dev-account", ADMIN, expect=2).err  # fmt: skip
     # A bad certificate ID is refused before the accreditation that comes with it is sent.

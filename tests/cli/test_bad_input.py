@@ -144,7 +144,10 @@ def test_encoding_bom_and_quoting(dt, tmp_path):
     refused(dt, "mint", latin1, "--dev-account", 1, contains="is not UTF-8", where="latin1.csv:2")
     bom = tmp_path / "bom.csv"
     bom.write_bytes(
-        '\ufeffstone_id,carat,mine,country,production_date,description\nBW-BOM-1,1.00,Orapa,BW,2026-11-20,"cleaved, with a\nnewline"\n'.encode()
+        (
+            "\ufeffstone_id,carat,mine,country,production_date,description\n"
+            'BW-BOM-1,1.00,Orapa,BW,2026-11-20,"cleaved, with a\nnewline"\n'
+        ).encode()
     )
     result = dt("mint", bom, "--dev-account", 1, json=True).json
     assert result["registered"] == 1

@@ -33,8 +33,10 @@ def _lines(columns):
 
 def _read(path, bulk: bool):
     try:
-        return [(r.line, r.stone_id, r.token_id, r.centicarats, r.mine, r.country, r.production_date, r.kp_certificate, r.description)
-                for r in production.read_production_run(path, TODAY, bulk=bulk)]  # fmt: skip
+        return [
+            (r.line, r.stone_id, r.token_id, r.centicarats, r.mine, r.country, r.production_date, r.kp_certificate, r.description)
+            for r in production.read_production_run(path, TODAY, bulk=bulk)
+        ]
     except tables.TableInvalid as exc:
         return str(exc)
 

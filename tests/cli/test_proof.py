@@ -109,7 +109,8 @@ def test_verify_costs_a_handful_of_requests_however_old_the_chain(old_chain):
         again = _verify_through(proxy, run, stone)
         assert dict(proxy.calls) == moved and again["custody"] == report["custody"]
     print(f"\nverify of a stone with {records} records, {age:,} blocks after the deployment: "
-          f"{sum(moved.values())} requests ({moved['eth_getLogs']} eth_getLogs): {moved}; an unmoved stone: {sum(fixed.values())}")  # fmt: skip
+          f"{sum(moved.values())} requests ({moved['eth_getLogs']} eth_getLogs): {moved}; "
+          f"an unmoved stone: {sum(fixed.values())}")  # fmt: skip
 
 
 def test_every_description_is_read_through_a_range_limited_provider(old_chain):
@@ -408,7 +409,8 @@ def test_a_sale_without_the_warranty_statement(dt, tmp_path):
     assert sale["action"] == "sale" and sale["warranty"] is False
     assert sow == {
         "ok": False,
-        "detail": f"the sale in block {sale['block']} ({address('manufacturer')} to {address('retailer')}) did not carry the SoW warranty statement",
+        "detail": f"the sale in block {sale['block']} ({address('manufacturer')} to {address('retailer')}) "
+        "did not carry the SoW warranty statement",
     }
     assert report["assurance"]["kimberley_process"]["ok"] and report["assurance"]["rjc"]["ok"]
 
@@ -426,7 +428,8 @@ def test_an_unwarranted_export_of_the_rough_parent(dt, tmp_path):
     parent = dt("verify", "BW-SOW-2", json=True).json
     export = parent["custody"][0]
     assert parent["assurance"]["system_of_warranties"]["detail"] == (
-        f"the export in block {export['block']} ({address('producer')} to {address('manufacturer')}) did not carry the SoW warranty statement"
+        f"the export in block {export['block']} ({address('producer')} to {address('manufacturer')}) "
+        "did not carry the SoW warranty statement"
     )
 
 
@@ -444,7 +447,8 @@ def test_a_holder_without_rjc_certification(dt, tmp_path):
     sale = report["custody"][0]
     assert report["assurance"]["rjc"] == {
         "ok": False,
-        "detail": f"at the sale in block {sale['block']}, {address('producer')} or {address('trader_bw')} was not RJC-certified throughout",
+        "detail": f"at the sale in block {sale['block']}, {address('producer')} or {address('trader_bw')} "
+        "was not RJC-certified throughout",
     }
     assert report["assurance"]["system_of_warranties"]["ok"] is True
 

@@ -75,11 +75,13 @@ def test_sign_only_refuses_what_could_never_be_used(dt, tmp_path):
     dt("transfer", theirs, "--to", address("trader_bw"), "--dev-account", 1)
     signed = tmp_path / "signed.json"
     refused(dt, "transfer", theirs, "--to", address("trader_bw"), "--sign-only", signed, "--dev-account", 1,
-            contains=[f"{address('producer')} does not hold {theirs}", f"its holder is {address('trader_bw')}", "nothing was signed"])  # fmt: skip
-    refused(dt, "transfer", mine, "--to", address("trader_bw"), "--sign-only", signed, "--valid-until", "2020-01-31", "--dev-account", 1,
-            contains="--valid-until 2020-01-31 is in the past")  # fmt: skip
+            contains=[f"{address('producer')} does not hold {theirs}", f"its holder is {address('trader_bw')}",
+                      "nothing was signed"])  # fmt: skip
+    refused(dt, "transfer", mine, "--to", address("trader_bw"), "--sign-only", signed, "--valid-until", "2020-01-31",
+            "--dev-account", 1, contains="--valid-until 2020-01-31 is in the past")  # fmt: skip
     last = dt("signing-inputs", mine, json=True).json["last_record_block"]
-    refused(dt, "transfer", mine, "--to", address("trader_bw"), "--sign-only", signed, "--last-record-block", last - 1, "--dev-account", 1,
+    refused(dt, "transfer", mine, "--to", address("trader_bw"), "--sign-only", signed, "--last-record-block", last - 1,
+            "--dev-account", 1,
             contains=f"--last-record-block {last - 1} is not the block of {mine}'s latest record ({last})")  # fmt: skip
     dt("transfer", mine, "--to", address("trader_bw"), "--sign-only", tmp_path / "used.json", "--dev-account", 1)
     dt("broadcast", tmp_path / "used.json", "--dev-account", RELAYER)
@@ -154,7 +156,8 @@ def test_broadcast_says_why_an_authorization_would_fail(dt, tmp_path):
     unused = offline(c, "unused.json", nonce=1)
     dt("transfer", c, "--to", address("trader_bw"), "--action", "consignment", "--dev-account", 1)
     refused(dt, "broadcast", unused, "--dev-account", RELAYER,
-            contains=[f"{address('producer')}, who signed", f"no longer holds {c} (its holder is {address('trader_bw')})"])  # fmt: skip
+            contains=[f"{address('producer')}, who signed",
+                      f"no longer holds {c} (its holder is {address('trader_bw')})"])  # fmt: skip
 
 
 def test_broadcast_refuses_an_expired_or_foreign_signature_in_words(dt, tmp_path):

@@ -157,8 +157,9 @@ def test_a_wheel_from_a_fresh_clone_runs_outside_the_checkout(tmp_path):
 
         # A refusal in words, from the NatSpec the package ships.
         refused = dt(*rpc, "kp", "register", "--number", "BW-KP-1", "--exporting", "BW", "--importing", "BE",
-                     "--exporter", address("producer"), "--importer", address("trader"), "--carats", "10", "--value-usd", "100",
-                     "--parcels", "1", "--issued", "2026-11-01", "--expires", "2099-01-01", "--dev-account", "1", expect=2)  # fmt: skip
+                     "--exporter", address("producer"), "--importer", address("trader"), "--carats", "10",
+                     "--value-usd", "100", "--parcels", "1", "--issued", "2026-11-01", "--expires", "2099-01-01",
+                     "--dev-account", "1", expect=2)  # fmt: skip
         assert (
             f"MissingRole(account={address('producer')}, role=kp-authority): {address('producer')} lacks participant role"
             in refused.stderr
@@ -171,7 +172,14 @@ def test_a_wheel_from_a_fresh_clone_runs_outside_the_checkout(tmp_path):
         for path, entry in json.loads((folder / "metadata.json").read_text())["sources"].items():
             assert "0x" + keccak((folder / "sources" / path).read_bytes()).hex() == entry["keccak256"], path
 
-        explorer = subprocess.Popen([command, *rpc, "explorer", "--port", str(free_port())], cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        explorer = subprocess.Popen(
+            [command, *rpc, "explorer", "--port", str(free_port())],
+            cwd=work,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         url = explorer.stdout.readline().split()[2]
         page = requests.get(f"{url}stone/BW-W-00003", timeout=30)
         assert page.status_code == 200 and "BW-W-00003" in page.text and "Jwaneng" in page.text
