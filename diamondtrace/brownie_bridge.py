@@ -79,7 +79,7 @@ def script(main: Callable[..., Any]) -> Callable[..., Any]:
             explained = failure(exc, _endpoint() or "brownie's active network", "script")
             if explained is None:  # a bug, not a user mistake: brownie shows where
                 raise
-            print(explained.line, file=sys.stderr)
+            print(explained.line(), file=sys.stderr)
             raise SystemExit(explained.exit_code) from None
 
     return wrapped

@@ -23,7 +23,7 @@ from web3.types import RPCEndpoint
 
 from .abi import Call, calldata, decode_result, with_names
 from .artifacts import describe_revert, revert_message
-from .errors import EXIT_BAD_INPUT, EXIT_CHAIN, EXIT_INTERRUPTED, ChainError, DiamondTraceError, InputError
+from .errors import ChainError, DiamondTraceError, InputError, Interrupted
 
 DEFAULT_RPC_URL = "http://127.0.0.1:8545"
 EIP7825_TX_GAS_CAP = 16_777_216
@@ -75,34 +75,20 @@ def rpc(call: Callable[[], Any], where: str = "the RPC endpoint", done: str = "n
         raise ChainError(f"{where} failed: {exc}; {done}") from None
 
 
-@dataclass(frozen=True)
-class Failure:
-    """What stopped a run, as the command and the brownie scripts report it."""
-
-    message: str
-    exit_code: int
-
-    @property
-    def line(self) -> str:
-        """The one line for stderr."""
-        return self.message if self.exit_code == EXIT_INTERRUPTED else f"error: {self.message}"
-
-
-def failure(exc: BaseException, rpc_url: str, run: str) -> Failure | None:
-    """How the command and the brownie scripts report what stopped a `run` ("command", "script"):
-    a message in words and the documented exit code; None for anything else, a bug."""
+def failure(exc: BaseException, rpc_url: str, run: str) -> DiamondTraceError | None:
+    """What stopped a `run` ("command", "script") of the command or a brownie script, as the typed
+    error that explains it in words with its documented exit code; None for anything else, a bug."""
     if isinstance(exc, DiamondTraceError):
-        return Failure(str(exc), exc.exit_code)
+        return exc
     if isinstance(exc, (ContractLogicError, ContractCustomError, ContractPanicError)):
-        return Failure(f"the registry refused: {revert_message(exc)}", EXIT_BAD_INPUT)
+        return InputError(f"the registry refused: {revert_message(exc)}")
     if isinstance(exc, (requests.exceptions.RequestException, ConnectionError, Web3RPCError)):
-        return Failure(
+        return ChainError(
             f"the chain at {rpc_url} failed mid-{run} ({type(exc).__name__}: {exc}); "
-            f"whatever was mined is on chain: check, then run the {run} again",
-            EXIT_CHAIN,
+            f"whatever was mined is on chain: check, then run the {run} again"
         )
     if isinstance(exc, KeyboardInterrupt):
-        return Failure(f"interrupted: whatever was mined is on chain; run the same {run} again to continue", EXIT_INTERRUPTED)
+        return Interrupted(f"interrupted: whatever was mined is on chain; run the same {run} again to continue")
     return None
 
 

@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from eth_utils import keccak
 
@@ -84,12 +85,7 @@ def journey(chain_port: int, state: Path, deployment_path: Path, workdir: Path) 
     rng = random.Random(run)
     carats = [rng.randint(80, 2_400) for _ in range(STONES)]  # 0.80 to 24.00 ct
     parcel_weight = sum(carats[:parcel_size])
-    certificates.register_certificate(
-        registry, senders["kp_bw"], number=kp_export, exporting="BW", importing="BE",
-        exporter=senders["producer"].address, importer=senders["trader"].address,
-        carats=f"{(parcel_weight + 99) // 100}", value_usd="1250000", parcels=1,
-        issued=today, expires=today + dt.timedelta(days=90), document=None,
-    )  # fmt: skip
+    kp_certificate(registry, senders, kp_export, ("kp_bw", "producer", "trader"), parcel_weight, "1250000", today)
     say(f"• Botswana's KP authority recorded certificate {kp_export}: BW -> BE, {parcel_weight / 100:.2f} ct in 1 parcel.")
 
     run_file = workdir / f"jwaneng-run-{run}.csv"
@@ -119,12 +115,7 @@ def journey(chain_port: int, state: Path, deployment_path: Path, workdir: Path) 
 
     kp_onward = f"BE-KP-{run}-001"
     rough = parcel[0]
-    certificates.register_certificate(
-        registry, senders["kp_be"], number=kp_onward, exporting="BE", importing="IN",
-        exporter=senders["trader"].address, importer=senders["manufacturer"].address,
-        carats=f"{(carats[0] + 99) // 100}", value_usd="65000", parcels=1,
-        issued=today, expires=today + dt.timedelta(days=90), document=None,
-    )  # fmt: skip
+    kp_certificate(registry, senders, kp_onward, ("kp_be", "trader", "manufacturer"), carats[0], "65000", today)
     custody.transfer(
         registry, senders["trader"], rough, senders["manufacturer"].address, Action.SALE,
         keccak(b"Invoice Antwerp -> Surat"), text32(kp_onward), warranty=True,
@@ -161,6 +152,26 @@ def journey(chain_port: int, state: Path, deployment_path: Path, workdir: Path) 
     elapsed = time.monotonic() - started
     say(f"• Journey complete in {elapsed:.1f} s.")
     return node.url, f"IN-SRT-{run}-1", {"elapsed": elapsed, "stones": result.registered}
+
+
+def kp_certificate(
+    registry: Any,
+    senders: dict[str, Sender],
+    number: str,
+    parties: tuple[str, str, str],
+    centicarats: int,
+    value_usd: str,
+    today: dt.date,
+) -> None:
+    """A one-parcel KP certificate valid for 90 days, recorded by `parties` (authority, exporter,
+    importer: cast keys), its countries theirs, declaring `centicarats` rounded up to whole carats."""
+    authority, exporter, importer = parties
+    certificates.register_certificate(
+        registry, senders[authority], number=number, exporting=CAST[exporter][2], importing=CAST[importer][2],
+        exporter=senders[exporter].address, importer=senders[importer].address,
+        carats=f"{(centicarats + 99) // 100}", value_usd=value_usd, parcels=1,
+        issued=today, expires=today + dt.timedelta(days=90), document=None,
+    )  # fmt: skip
 
 
 def main() -> int:

@@ -18,6 +18,10 @@ class DiamondTraceError(Exception):
 
     exit_code = EXIT_BAD_INPUT
 
+    def line(self) -> str:
+        """How the command and the brownie scripts show it: one line on stderr."""
+        return f"error: {self}"
+
 
 class InputError(DiamondTraceError):
     """Bad input or a refusal: nothing was sent."""
@@ -35,3 +39,12 @@ class ChainError(DiamondTraceError):
     """The chain could not be reached, or a transaction failed; the message says what was done."""
 
     exit_code = EXIT_CHAIN
+
+
+class Interrupted(DiamondTraceError):
+    """Ctrl-C: the message says what is on chain and how to go on."""
+
+    exit_code = EXIT_INTERRUPTED
+
+    def line(self) -> str:
+        return str(self)

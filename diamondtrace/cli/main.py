@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     except (Exception, KeyboardInterrupt) as exc:
         explained = failure(exc, args.rpc_url, "command")
         if explained is not None:
-            return _failed(explained.line, explained.message, explained.exit_code, as_json)
+            return _failed(explained.line(), str(explained), explained.exit_code, as_json)
         if args.verbose:  # a bug, not a user mistake: say so, briefly
             raise
         message = f"internal error ({type(exc).__name__}: {exc}); run again with --verbose for details"

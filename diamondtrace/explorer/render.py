@@ -53,16 +53,18 @@ ENV = Environment(
     lstrip_blocks=True,
 )
 ENV.filters.update(
-    utc=utc,
-    action=action,
-    carat=carat,
-    stone_id=stone_id,
-    hex32=hex32,
-    segment=segment,
-    sentence=sentence,
-    # A command shown for copying: a stone ID such as `$(reboot)` stays one inert argument.
-    shell=shlex.quote,
-    thousands="{:,}".format,
+    {
+        "utc": utc,
+        "action": action,
+        "carat": carat,
+        "stone_id": stone_id,
+        "hex32": hex32,
+        "segment": segment,
+        "sentence": sentence,
+        # A command shown for copying: a stone ID such as `$(reboot)` stays one inert argument.
+        "shell": shlex.quote,
+        "thousands": "{:,}".format,
+    }
 )
 
 # The read model's enums, so templates compare values rather than names.
