@@ -31,7 +31,7 @@ contract DiamondRegistry is Custody {
     IDiamondRenderer private immutable _renderer;
 
     /// @dev A split rough stone's split batch, where its children are listed.
-    mapping(uint256 parentId => uint32) private _splitBatchOf;
+    mapping(uint256 parentId => uint32 splitBatch) private _splitBatchOf;
 
     /// @param admin the account that accredits participants, pauses and clears flags; it hands the
     /// role over in two steps (`transferOwnership`, then `acceptOwnership` by the new admin)

@@ -64,16 +64,16 @@ abstract contract RegistryBase is ERC721, Ownable2Step, Pausable, IDiamondRegist
     IGradingBook internal immutable _grading;
 
     /// @dev Indexed from 1; zero means "no batch".
-    mapping(uint32 batchId => BatchRecord) internal _batches;
+    mapping(uint32 batchId => BatchRecord record) internal _batches;
     Totals internal _totals;
-    mapping(address account => string) internal _names;
-    mapping(address account => bytes32) internal _prefixOf;
+    mapping(address account => string displayName) internal _names;
+    mapping(address account => bytes32 prefix) internal _prefixOf;
     /// @dev Who holds each prefix exactly, and every start of every held prefix (itself included):
     /// together they refuse a prefix that starts, or is the start of, another.
-    mapping(bytes32 prefix => address) internal _prefixHolder;
-    mapping(bytes32 start => bool) internal _prefixStarts;
-    mapping(address revoked => address) internal _successors;
-    mapping(address account => RjcRecord) internal _rjc;
+    mapping(bytes32 prefix => address holder) internal _prefixHolder;
+    mapping(bytes32 start => bool isStart) internal _prefixStarts;
+    mapping(address revoked => address successor) internal _successors;
+    mapping(address account => RjcRecord certification) internal _rjc;
 
     constructor(address admin) Ownable(admin) {
         _kp = new KimberleyCertificates();
