@@ -9,10 +9,10 @@ import {IDiamondRenderer} from "../interfaces/IDiamondRenderer.sol";
 import {IGradingBook} from "../interfaces/IGradingBook.sol";
 import {RegistryBase} from "./registry/RegistryBase.sol";
 import {Custody} from "./registry/Custody.sol";
-import {AccountAux} from "./libraries/AccountAux.sol";
+import {AccountAux, AccountWord} from "./libraries/AccountAux.sol";
 import {Ascii32} from "./libraries/Ascii32.sol";
 import {Countries} from "./libraries/Countries.sol";
-import {StoneRecord} from "./libraries/StoneRecord.sol";
+import {StoneRecord, StoneWord} from "./libraries/StoneRecord.sol";
 
 /// @title DiamondRegistry: an open, immutable registry of diamonds from mine to consumer (v2)
 /// @notice One ERC-721 token per stone, its id the stone ID. Producers register their mine output
@@ -22,8 +22,6 @@ import {StoneRecord} from "./libraries/StoneRecord.sol";
 /// holders (or the admin, on a report) flag theft or loss. Not upgradeable: no one, including its
 /// admin, can rewrite a record once it is made.
 contract DiamondRegistry is Custody {
-    using AccountAux for uint224;
-
     /// @notice The most children one split accepts: with 32-character IDs the largest split stays
     /// under EIP-7825's 16,777,216-gas cap (measured in `make bench`).
     uint256 public constant MAX_SPLIT = 450;
@@ -31,7 +29,7 @@ contract DiamondRegistry is Custody {
     IDiamondRenderer private immutable _renderer;
 
     /// @dev A split rough stone's split batch, where its children are listed.
-    mapping(uint256 parentId => uint32) private _splitBatchOf;
+    mapping(uint256 parentId => uint32 splitBatch) private _splitBatchOf;
 
     /// @param admin the account that accredits participants, pauses and clears flags; it hands the
     /// role over in two steps (`transferOwnership`, then `acceptOwnership` by the new admin)
@@ -52,13 +50,13 @@ contract DiamondRegistry is Custody {
         string[] calldata descriptions
     ) external whenNotPaused returns (uint32 batchId) {
         _requireBatchShape(tokenIds, centicarats, descriptions, MAX_BATCH);
-        uint224 producer = _requireRole(msg.sender, AccountAux.PRODUCER);
+        AccountWord producer = _requireRole(msg.sender, AccountAux.PRODUCER);
         // Origin is the producer's own accredited country, and the stones stay in it.
         uint256 country = producer.country();
         if (Countries.position(input.country) != country) {
             revert OriginCountryMismatch(input.country, Countries.code(country));
         }
-        uint224 recipient = input.to == msg.sender ? producer : _getAux(input.to);
+        AccountWord recipient = input.to == msg.sender ? producer : _accountWord(input.to);
         if (recipient.roles() == 0) revert NotAccredited(input.to);
         if (recipient.country() != country) revert RecipientCountryMismatch(input.to, input.country);
         if (!Ascii32.isText(input.mine)) revert InvalidMine(input.mine);
@@ -71,7 +69,7 @@ contract DiamondRegistry is Custody {
         b.labGrown = input.labGrown;
         b.mine = input.mine;
         // Laboratory-grown rough is outside the Kimberley Process: it has no jurisdiction to leave.
-        uint96 base = StoneRecord.fresh(batchId, input.labGrown ? 0 : country, true, recipient.rjcCurrent(), block.number);
+        StoneWord base = StoneRecord.fresh(batchId, input.labGrown ? 0 : country, true, recipient.rjcCurrent(), block.number);
         uint64 total = _mintStones(input.to, base, tokenIds, centicarats);
         _totals.centicarats += total;
         if (input.certificate != 0) {
@@ -104,7 +102,7 @@ contract DiamondRegistry is Custody {
         string[] calldata descriptions
     ) external whenNotPaused returns (uint32 batchId) {
         _requireBatchShape(tokenIds, centicarats, descriptions, MAX_BATCH);
-        uint224 manufacturer = _requireRole(msg.sender, AccountAux.MANUFACTURER);
+        AccountWord manufacturer = _requireRole(msg.sender, AccountAux.MANUFACTURER);
         if (input.country != 0 && Countries.position(input.country) == 0) revert InvalidCountry(input.country);
         if (!Ascii32.isText(input.mine)) revert InvalidMine(input.mine);
 
@@ -113,7 +111,7 @@ contract DiamondRegistry is Custody {
         b.country = input.country;
         b.labGrown = input.labGrown;
         b.mine = input.mine;
-        uint96 base = StoneRecord.fresh(batchId, 0, true, manufacturer.rjcCurrent(), block.number);
+        StoneWord base = StoneRecord.fresh(batchId, 0, true, manufacturer.rjcCurrent(), block.number);
         uint64 total = _mintStones(msg.sender, base, tokenIds, centicarats);
         _totals.centicarats += total;
         _describe(tokenIds, descriptions, msg.sender);
@@ -143,10 +141,10 @@ contract DiamondRegistry is Custody {
         centicarats = new uint32[](tokenIds.length);
         uint256 n;
         for (uint256 i; i < tokenIds.length; ++i) {
-            uint96 word = _getExtraData(tokenIds[i]);
-            uint32 batchId = StoneRecord.batch(word);
+            StoneWord word = _stoneWord(tokenIds[i]);
+            uint32 batchId = word.batch();
             if (batchId != 0) {
-                (found[n], batches[n], centicarats[n]) = (i, batchId, StoneRecord.centicarats(word));
+                (found[n], batches[n], centicarats[n]) = (i, batchId, word.centicarats());
                 ++n;
             }
         }
@@ -203,31 +201,30 @@ contract DiamondRegistry is Custody {
         string[] calldata descriptions
     ) external whenNotPaused returns (uint32 batchId) {
         _requireBatchShape(childIds, centicarats, descriptions, MAX_SPLIT);
-        uint224 manufacturer = _requireRole(msg.sender, AccountAux.MANUFACTURER);
+        AccountWord manufacturer = _requireRole(msg.sender, AccountAux.MANUFACTURER);
         if (_ownerOf(parentId) != msg.sender) revert NotHolder(msg.sender, parentId);
-        uint96 parent = _getExtraData(parentId);
+        StoneWord parent = _stoneWord(parentId);
         _requireActive(parentId, parent);
-        if (StoneRecord.status(parent) != Status.InTrade) revert NotInTrade(parentId);
-        BatchRecord storage origin = _batches[StoneRecord.batch(parent)];
+        if (parent.status() != Status.InTrade) revert NotInTrade(parentId);
+        BatchRecord storage origin = _batches[parent.batch()];
         if (origin.origin != Origin.Mine) revert NotRough(parentId);
 
         BatchRecord storage b;
         (batchId, b) = _newBatch(Origin.Split);
         b.labGrown = origin.labGrown;
         // The children carry the parent's assurances, and the manufacturer's holding of the parent.
-        bool rjc = StoneRecord.rjc(parent)
-            && _rjcHeldSince(msg.sender, manufacturer, StoneRecord.lastRecordBlock(parent));
-        uint96 base = StoneRecord.fresh(batchId, 0, StoneRecord.warranted(parent), rjc, block.number);
+        bool rjc = parent.rjc() && _rjcHeldSince(msg.sender, manufacturer, parent.lastRecordBlock());
+        StoneWord base = StoneRecord.fresh(batchId, 0, parent.warranted(), rjc, block.number);
         uint64 total = _mintStones(msg.sender, base, childIds, centicarats);
-        if (total > StoneRecord.centicarats(parent)) {
-            revert ChildrenOutweighParent(parentId, StoneRecord.centicarats(parent), total);
+        if (total > parent.centicarats()) {
+            revert ChildrenOutweighParent(parentId, parent.centicarats(), total);
         }
         // The parent's last record sits in the manufacturer's chain; its value now anchors the
         // parent's history for good, whatever the manufacturer receives later.
         uint256 anchor = (uint256(manufacturer.chain()) << 32) | manufacturer.lastBlock();
         b.lineage = SSTORE2.write(abi.encodePacked(parentId, anchor, childIds));
         _splitBatchOf[parentId] = batchId;
-        _setExtraData(parentId, StoneRecord.withStatus(parent, Status.Split));
+        _setStoneWord(parentId, parent.withStatus(Status.Split));
         _describe(childIds, descriptions, msg.sender);
         emit StoneSplit(parentId, batchId, msg.sender, childIds);
         emit MetadataUpdate(parentId);
@@ -235,7 +232,7 @@ contract DiamondRegistry is Custody {
 
     /// @inheritdoc IDiamondRegistry
     function parentOf(uint256 tokenId) public view returns (uint256) {
-        address lineage = _batches[StoneRecord.batch(_word(tokenId))].lineage;
+        address lineage = _batches[_word(tokenId).batch()].lineage;
         return lineage == address(0) ? 0 : _lineageWord(lineage, 0);
     }
 
@@ -294,7 +291,7 @@ contract DiamondRegistry is Custody {
         _requireRole(msg.sender, AccountAux.LAB);
         // Only the lab the stone was sent to grades it: no third party relabels someone's stone.
         if (_ownerOf(tokenId) != msg.sender) revert NotHolder(msg.sender, tokenId);
-        if (StoneRecord.status(_getExtraData(tokenId)) == Status.Split) revert StoneRetired(tokenId);
+        if (_stoneWord(tokenId).status() == Status.Split) revert StoneRetired(tokenId);
         _grading.record(tokenId, msg.sender, report);
         emit MetadataUpdate(tokenId);
     }
@@ -311,21 +308,21 @@ contract DiamondRegistry is Custody {
             if (msg.sender != owner()) revert NotHolder(msg.sender, tokenId);
             if (document == 0) revert DocumentRequired();
         }
-        uint96 word = _word(tokenId);
-        if (StoneRecord.status(word) == Status.Split) revert StoneRetired(tokenId);
-        Flag current = StoneRecord.flag(word);
+        StoneWord word = _word(tokenId);
+        if (word.status() == Status.Split) revert StoneRetired(tokenId);
+        Flag current = word.flag();
         if (current != Flag.None) revert AlreadyFlagged(tokenId, uint8(current));
-        _setExtraData(tokenId, StoneRecord.withFlag(word, reason));
+        _setStoneWord(tokenId, word.withFlag(reason));
         emit StoneFlagged(tokenId, msg.sender, reason, document);
         emit MetadataUpdate(tokenId);
     }
 
     /// @inheritdoc IDiamondRegistry
     function clearFlag(uint256 tokenId, bytes32 document) external onlyOwner {
-        uint96 word = _word(tokenId);
-        if (StoneRecord.flag(word) == Flag.None) revert NotFlagged(tokenId);
+        StoneWord word = _word(tokenId);
+        if (word.flag() == Flag.None) revert NotFlagged(tokenId);
         if (document == 0) revert DocumentRequired();
-        _setExtraData(tokenId, StoneRecord.withFlag(word, Flag.None));
+        _setStoneWord(tokenId, word.withFlag(Flag.None));
         emit FlagCleared(tokenId, msg.sender, document);
         emit MetadataUpdate(tokenId);
     }
@@ -351,8 +348,8 @@ contract DiamondRegistry is Custody {
 
     /// @inheritdoc IDiamondRegistry
     function stone(uint256 tokenId) external view returns (Stone memory s) {
-        uint96 word = _word(tokenId);
-        StoneRecord.Record memory r = StoneRecord.unpack(word);
+        StoneWord word = _word(tokenId);
+        StoneRecord.Record memory r = word.unpack();
         BatchRecord storage b = _batches[r.batch];
         s.tokenId = tokenId;
         s.stoneId = Ascii32.toString(bytes32(tokenId));
@@ -407,7 +404,7 @@ contract DiamondRegistry is Custody {
     function _certificateOf(uint256 tokenId) private view returns (uint32 id) {
         id = _kp.crossingCertificate(tokenId);
         if (id != 0) return id;
-        BatchRecord storage b = _batches[StoneRecord.batch(_getExtraData(tokenId))];
+        BatchRecord storage b = _batches[_stoneWord(tokenId).batch()];
         if (b.lineage == address(0)) return b.certificate;
         return _certificateOf(_lineageWord(b.lineage, 0));
     }

@@ -12,8 +12,8 @@ contract GradingBook is IGradingBook {
     /// @notice The registry this book belongs to (its deployer).
     address public immutable registry;
 
-    mapping(uint256 tokenId => GradingReport[]) private _reports;
-    mapping(address lab => mapping(bytes32 reportNumber => bool)) private _issued;
+    mapping(uint256 tokenId => GradingReport[] reports) private _reports;
+    mapping(address lab => mapping(bytes32 reportNumber => bool issued)) private _issued;
 
     constructor() {
         registry = msg.sender;

@@ -40,11 +40,14 @@ contract KimberleyCertificates is IKimberleyCertificates {
     address public immutable registry;
 
     uint32 private _count;
-    mapping(uint32 id => CertificateRecord) private _certificates;
-    mapping(bytes2 exporting => mapping(bytes32 number => uint32)) private _ids;
-    mapping(uint256 tokenId => uint32) private _crossing;
+    mapping(uint32 id => CertificateRecord record) private _certificates;
+    mapping(bytes2 exporting => mapping(bytes32 number => uint32 id)) private _ids;
+    mapping(uint256 tokenId => uint32 certificateId) private _crossing;
 
     /// @notice A KP certificate cannot be recorded while the registry is paused.
+    /// @dev OpenZeppelin Pausable's own error, which the registry raises when paused, so that a
+    /// client sees one error for both. Not in IDiamondTraceErrors: the registry inherits it from
+    /// Pausable, and a second declaration there would clash.
     error EnforcedPause();
 
     constructor() {

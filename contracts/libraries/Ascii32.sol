@@ -53,8 +53,7 @@ library Ascii32 {
         uint256 length;
         while (length < 32 && word[length] != 0) ++length;
         result = new string(length);
-        /// @solidity memory-safe-assembly
-        assembly {
+        assembly ("memory-safe") {
             mstore(add(result, 0x20), word)
         }
     }
@@ -63,8 +62,7 @@ library Ascii32 {
     function fromString(string memory text) internal pure returns (bytes32 word) {
         bytes memory raw = bytes(text);
         if (raw.length == 0 || raw.length > 32) return 0;
-        /// @solidity memory-safe-assembly
-        assembly {
+        assembly ("memory-safe") {
             word := mload(add(raw, 0x20))
         }
         // Clear whatever memory followed a shorter string.

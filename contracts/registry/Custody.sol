@@ -7,9 +7,9 @@ import {ECDSA} from "solady/utils/ECDSA.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
 import {Participants} from "./Participants.sol";
-import {AccountAux} from "../libraries/AccountAux.sol";
+import {AccountAux, AccountWord} from "../libraries/AccountAux.sol";
 import {Countries} from "../libraries/Countries.sol";
-import {StoneRecord} from "../libraries/StoneRecord.sol";
+import {StoneRecord, StoneWord} from "../libraries/StoneRecord.sol";
 
 /// @title Custody: every change of holder, by any path, becomes a checked custody record
 /// @notice `transferCustody`, a signed `transferCustodySigned`, the admin's `recover`
@@ -19,8 +19,6 @@ import {StoneRecord} from "../libraries/StoneRecord.sol";
 /// appends the record to the recipient's custody chain. It reads what a custody function was
 /// called with from the call data; a plain ERC-721 transfer names nothing (action `Transfer`).
 abstract contract Custody is Participants, EIP712 {
-    using AccountAux for uint224;
-
     bytes32 private constant _AUTHORIZATION_TYPEHASH = keccak256(
         "CustodyAuthorization(uint256 tokenId,address holder,address to,uint8 action,bytes32 document,bytes32 certificate,bool warranty,uint256 nonce,uint256 lastRecordBlock,uint256 deadline)"
     );
@@ -52,9 +50,9 @@ abstract contract Custody is Participants, EIP712 {
         address holder = address(uint160(packed));
         if (holder == address(0)) revert UnknownStone(a.tokenId);
         if (holder != a.holder) revert NotHolder(a.holder, a.tokenId);
-        uint256 last = StoneRecord.lastRecordBlock(uint96(packed >> 160));
+        uint256 last = StoneRecord.fromBits(packed >> 160).lastRecordBlock();
         if (a.lastRecordBlock != last) revert StoneMovedSinceSigned(a.tokenId, a.lastRecordBlock, last);
-        uint256 nonce = _getAux(holder).nonce();
+        uint256 nonce = _accountWord(holder).nonce();
         if (a.nonce != nonce) revert InvalidNonce(holder, nonce, a.nonce);
         if (!_isHoldersSignature(holder, _authorizationDigest(), signature)) revert InvalidSignature(holder);
         if (nonce == type(uint32).max) revert NonceExhausted();
@@ -68,19 +66,19 @@ abstract contract Custody is Participants, EIP712 {
         for (uint256 i; i < tokenIds.length; ++i) {
             uint256 tokenId = tokenIds[i];
             address holder = _holder(tokenId);
-            if (_getAux(holder).roles() != 0) revert NotRevoked(holder);
+            if (_accountWord(holder).roles() != 0) revert NotRevoked(holder);
             address successor = _successors[holder];
             if (successor == address(0)) revert NoSuccessor(holder);
-            if (StoneRecord.status(_getExtraData(tokenId)) != Status.InTrade) revert NotInTrade(tokenId);
+            if (_stoneWord(tokenId).status() != Status.InTrade) revert NotInTrade(tokenId);
             _transfer(address(0), holder, successor, tokenId);
         }
     }
 
     /// @inheritdoc IDiamondRegistry
     function useNonce() external whenNotPaused returns (uint256 spent) {
-        uint224 aux = _getAux(msg.sender);
+        AccountWord aux = _accountWord(msg.sender);
         spent = aux.nonce();
-        _setAux(msg.sender, aux.withNextNonce());
+        _setAccountWord(msg.sender, aux.withNextNonce());
     }
 
     /// @inheritdoc IDiamondRegistry
@@ -94,15 +92,15 @@ abstract contract Custody is Participants, EIP712 {
         view
         returns (address holder, bool hasRecords, uint32 lastRecordBlock, uint128 holderChain, uint32 holderLastBlock)
     {
-        uint96 word = _word(tokenId);
+        StoneWord word = _word(tokenId);
         holder = _ownerOf(tokenId);
-        uint224 aux = _getAux(holder);
-        return (holder, StoneRecord.hasRecords(word), StoneRecord.lastRecordBlock(word), aux.chain(), aux.lastBlock());
+        AccountWord aux = _accountWord(holder);
+        return (holder, word.hasRecords(), word.lastRecordBlock(), aux.chain(), aux.lastBlock());
     }
 
     /// @inheritdoc IDiamondRegistry
     function accountChain(address account) external view returns (uint128 chain, uint32 lastBlock) {
-        uint224 aux = _getAux(account);
+        AccountWord aux = _accountWord(account);
         return (aux.chain(), aux.lastBlock());
     }
 
@@ -188,13 +186,13 @@ abstract contract Custody is Participants, EIP712 {
             fromPacked := sload(fromSlot)
             toPacked := sload(toSlot)
         }
-        (uint96 word, uint224 toAux) = _recordCustody(
+        (StoneWord word, AccountWord toAux) = _recordCustody(
             from,
             to,
             id,
-            uint96(packed >> 160),
-            uint224(fromPacked >> 32),
-            uint224(toPacked >> 32),
+            StoneRecord.fromBits(packed >> 160),
+            AccountAux.fromBits(fromPacked >> 32),
+            AccountAux.fromBits(toPacked >> 32),
             action,
             document,
             certificateNumber,
@@ -257,54 +255,54 @@ abstract contract Custody is Participants, EIP712 {
         address from,
         address to,
         uint256 tokenId,
-        uint96 word,
-        uint224 fromAux,
-        uint224 toAux,
+        StoneWord word,
+        AccountWord fromAux,
+        AccountWord toAux,
         Action action,
         bytes32 document,
         bytes32 certificateNumber,
         bool warranty
-    ) private returns (uint96 next, uint224 toAuxAfter) {
+    ) private returns (StoneWord next, AccountWord toAuxAfter) {
         _requireNotPaused();
         _requireActive(tokenId, word);
         if (from == to) revert NoChangeOfHolder(tokenId);
 
         next = word;
         uint32 certificateId = 0;
-        if (StoneRecord.status(word) == Status.InTrade) {
+        if (word.status() == Status.InTrade) {
             (next, certificateId) =
                 _tradeRules(word, tokenId, from, to, fromAux, toAux, action, certificateNumber, warranty);
         } else if (certificateNumber != 0) {
             revert NotRough(tokenId); // retailed stones are polished: outside the Kimberley Process
         }
         // The metadata shows status, jurisdiction, certificate and assurances, not the holder.
-        if (next != word) emit MetadataUpdate(tokenId);
+        if (next.bits() != word.bits()) emit MetadataUpdate(tokenId);
 
         uint256 record = uint256(uint8(action)) | (warranty ? 1 << 8 : 0)
-            | (StoneRecord.hasRecords(word) ? 1 << 9 : 0) | (StoneRecord.warranted(next) ? 1 << 10 : 0)
-            | (StoneRecord.rjc(next) ? 1 << 11 : 0) | (StoneRecord.warranted(word) ? 1 << 12 : 0)
-            | (StoneRecord.rjc(word) ? 1 << 13 : 0) | (uint256(certificateId) << 16)
-            | (block.timestamp << 48) | (uint256(StoneRecord.lastRecordBlock(word)) << 88)
+            | (word.hasRecords() ? 1 << 9 : 0) | (next.warranted() ? 1 << 10 : 0)
+            | (next.rjc() ? 1 << 11 : 0) | (word.warranted() ? 1 << 12 : 0)
+            | (word.rjc() ? 1 << 13 : 0) | (uint256(certificateId) << 16)
+            | (block.timestamp << 48) | (uint256(word.lastRecordBlock()) << 88)
             | (uint256(fromAux.lastBlock()) << 120) | (uint256(toAux.lastBlock()) << 152);
         uint256 chains = (uint256(fromAux.chain()) << 128) | toAux.chain();
         bytes32 recordHash = keccak256(abi.encode(tokenId, from, to, document, chains, record));
         emit CustodyTransferred(tokenId, to, from, document, chains, record);
-        return (StoneRecord.withRecord(next, block.number), toAux.absorb(recordHash, block.number));
+        return (next.withRecord(block.number), toAux.absorb(recordHash, block.number));
     }
 
     /// @dev The rules of a move in the trade. Returns the stone's word after it (status,
     /// jurisdiction, assurances) and the KP certificate drawn, if any.
     function _tradeRules(
-        uint96 word,
+        StoneWord word,
         uint256 tokenId,
         address from,
         address to,
-        uint224 fromAux,
-        uint224 toAux,
+        AccountWord fromAux,
+        AccountWord toAux,
         Action action,
         bytes32 certificateNumber,
         bool warranty
-    ) private returns (uint96 next, uint32 certificateId) {
+    ) private returns (StoneWord next, uint32 certificateId) {
         next = word;
         // The trade rule: between accredited participants, except a retailer's retail sale of a
         // polished stone, after which it moves freely. A revoked holder's stones move only by the
@@ -313,14 +311,14 @@ abstract contract Custody is Participants, EIP712 {
         if (action == Action.RetailSale) {
             if (fromAux.roles() & AccountAux.RETAILER == 0) revert MissingRole(from, AccountAux.RETAILER);
             if (_kindOf(word) != Kind.Polished) revert NotPolished(tokenId);
-            next = StoneRecord.withStatus(next, Status.Retailed);
+            next = next.withStatus(Status.Retailed);
         } else if (toAux.roles() == 0) {
             revert RecipientNotAccredited(to);
         }
 
         // The Kimberley Process rule: natural rough leaves the country it lies in only under a
         // valid certificate of that country, for exactly these parties, drawing its weight.
-        uint256 lies = StoneRecord.jurisdiction(word);
+        uint256 lies = word.jurisdiction();
         if (lies == 0) {
             if (certificateNumber != 0) revert NotRough(tokenId);
         } else if (toAux.country() != lies) {
@@ -334,25 +332,25 @@ abstract contract Custody is Participants, EIP712 {
                 to,
                 importing,
                 tokenId,
-                StoneRecord.centicarats(word),
-                _batches[StoneRecord.batch(word)].certificate
+                word.centicarats(),
+                _batches[word.batch()].certificate
             );
-            next = StoneRecord.withJurisdiction(next, toAux.country());
+            next = next.withJurisdiction(toAux.country());
         } else if (certificateNumber != 0) {
             revert CertificateMismatch(certificateNumber, from, to); // a domestic move
         }
 
         // The assurances only ever fall: a sale without the SoW warranty, or a holder that was
         // not RJC-certified throughout its holding (the retail buyer is a consumer, not a member).
-        if (!warranty && StoneRecord.warranted(word) && (_WARRANTED_ACTIONS >> uint8(action)) & 1 == 1) {
-            next = StoneRecord.withoutWarranty(next);
+        if (!warranty && word.warranted() && (_WARRANTED_ACTIONS >> uint8(action)) & 1 == 1) {
+            next = next.withoutWarranty();
         }
         if (
-            StoneRecord.rjc(word)
+            word.rjc()
                 && !(
-                    _rjcHeldSince(from, fromAux, StoneRecord.lastRecordBlock(word))
+                    _rjcHeldSince(from, fromAux, word.lastRecordBlock())
                         && (action == Action.RetailSale || toAux.rjcCurrent())
                 )
-        ) next = StoneRecord.withoutRjc(next);
+        ) next = next.withoutRjc();
     }
 }

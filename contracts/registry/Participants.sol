@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {IDiamondRegistry} from "../../interfaces/IDiamondRegistry.sol";
 import {RegistryBase} from "./RegistryBase.sol";
 import {Ascii32} from "../libraries/Ascii32.sol";
-import {AccountAux} from "../libraries/AccountAux.sol";
+import {AccountAux, AccountWord} from "../libraries/AccountAux.sol";
 import {Countries} from "../libraries/Countries.sol";
 
 /// @title Participants: the admin accredits and revokes the trade's participants, gives
@@ -12,8 +12,6 @@ import {Countries} from "../libraries/Countries.sol";
 /// @notice The admin's actions stay open while the registry is paused, so that it can act on
 /// what made it pause (revoke a compromised key, say).
 abstract contract Participants is RegistryBase {
-    using AccountAux for uint224;
-
     uint8 public constant PRODUCER_ROLE = AccountAux.PRODUCER;
     uint8 public constant TRADER_ROLE = AccountAux.TRADER;
     uint8 public constant MANUFACTURER_ROLE = AccountAux.MANUFACTURER;
@@ -30,12 +28,12 @@ abstract contract Participants is RegistryBase {
         if (roles == 0 || roles & ~AccountAux.ALL_ROLES != 0) revert InvalidRoles(roles);
         uint256 position = Countries.position(country);
         if (position == 0) revert InvalidCountry(country);
-        uint224 aux = _getAux(account);
+        AccountWord aux = _accountWord(account);
         // An address keeps its country for life: its rough stones lie where it does.
         uint256 current = aux.country();
         if (current != 0 && current != position) revert CountryChange(account, Countries.code(current), country);
         if (aux.roles() == 0) ++_totals.participants;
-        _setAux(account, aux.withProfile(roles, position));
+        _setAccountWord(account, aux.withProfile(roles, position));
         _names[account] = displayName;
         emit ParticipantAccredited(account, roles, country, displayName);
         if (prefix != 0) _assignPrefix(account, prefix);
@@ -43,10 +41,10 @@ abstract contract Participants is RegistryBase {
 
     /// @inheritdoc IDiamondRegistry
     function revoke(address account, address successor) external onlyOwner {
-        uint224 aux = _getAux(account);
+        AccountWord aux = _accountWord(account);
         if (aux.roles() != 0) {
             --_totals.participants;
-            _setAux(account, aux.withProfile(0, aux.country()));
+            _setAccountWord(account, aux.withProfile(0, aux.country()));
         } else if (aux.country() == 0) {
             revert NotAccredited(account); // never accredited: nothing to revoke
         }
@@ -59,7 +57,7 @@ abstract contract Participants is RegistryBase {
     function certifyRjc(address account, bytes32 certificate, uint40 expiresAt) external onlyOwner {
         if (account == address(0)) revert ZeroAddress();
         if (!Ascii32.isText(certificate)) revert InvalidCertificate(certificate);
-        uint224 aux = _getAux(account);
+        AccountWord aux = _accountWord(account);
         RjcRecord storage r = _rjc[account];
         // A renewal before the old certification lapsed continues it; otherwise a new period starts.
         if (!aux.rjcCurrent()) r.sinceBlock = uint32(block.number);
@@ -69,13 +67,13 @@ abstract contract Participants is RegistryBase {
         // midnight; and a far-future expiry saturates rather than wrapping round to the past.
         uint256 lastDay = (uint256(expiresAt) + 1) / 1 days;
         lastDay = lastDay == 0 ? 0 : lastDay - 1;
-        _setAux(account, aux.withRjcUntil(uint16(lastDay > type(uint16).max ? type(uint16).max : lastDay)));
+        _setAccountWord(account, aux.withRjcUntil(uint16(lastDay > type(uint16).max ? type(uint16).max : lastDay)));
         emit RjcCertified(account, certificate, expiresAt, r.sinceBlock);
     }
 
     /// @inheritdoc IDiamondRegistry
     function participant(address account) external view returns (Participant memory p) {
-        uint224 aux = _getAux(account);
+        AccountWord aux = _accountWord(account);
         RjcRecord storage r = _rjc[account];
         p.roles = aux.roles();
         p.country = Countries.code(aux.country());
@@ -93,13 +91,13 @@ abstract contract Participants is RegistryBase {
 
     /// @notice `account`'s roles and country, in one light read (the KP book asks it).
     function accreditation(address account) external view returns (uint8 roles, bytes2 country) {
-        uint224 aux = _getAux(account);
+        AccountWord aux = _accountWord(account);
         return (aux.roles(), Countries.code(aux.country()));
     }
 
     /// @inheritdoc IDiamondRegistry
     function nonces(address holder) external view returns (uint256) {
-        return _getAux(holder).nonce();
+        return _accountWord(holder).nonce();
     }
 
     /// @dev Gives `account` `prefix` for life. No held prefix may start this one, nor this one

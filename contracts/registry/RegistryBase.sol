@@ -11,8 +11,8 @@ import {IKimberleyCertificates} from "../../interfaces/IKimberleyCertificates.so
 import {GradingBook} from "../GradingBook.sol";
 import {KimberleyCertificates} from "../KimberleyCertificates.sol";
 import {Ascii32} from "../libraries/Ascii32.sol";
-import {AccountAux} from "../libraries/AccountAux.sol";
-import {StoneRecord} from "../libraries/StoneRecord.sol";
+import {AccountAux, AccountWord} from "../libraries/AccountAux.sol";
+import {StoneRecord, StoneWord} from "../libraries/StoneRecord.sol";
 
 /// @title RegistryBase: the storage and helpers every part of the registry shares
 /// @dev Token records live in Solady's per-token extra data (see StoneRecord) and account
@@ -20,8 +20,6 @@ import {StoneRecord} from "../libraries/StoneRecord.sol";
 /// stones is here. KP certificates and grading reports are kept in two books, contracts this
 /// registry deploys and alone may write to (it applies the rules of who may draw or grade).
 abstract contract RegistryBase is ERC721, Ownable2Step, Pausable, IDiamondRegistry {
-    using AccountAux for uint224;
-
     /// @dev One registration batch, split or declaration. Two slots, a third for a certificate
     /// or a split's lineage.
     struct BatchRecord {
@@ -64,16 +62,16 @@ abstract contract RegistryBase is ERC721, Ownable2Step, Pausable, IDiamondRegist
     IGradingBook internal immutable _grading;
 
     /// @dev Indexed from 1; zero means "no batch".
-    mapping(uint32 batchId => BatchRecord) internal _batches;
+    mapping(uint32 batchId => BatchRecord record) internal _batches;
     Totals internal _totals;
-    mapping(address account => string) internal _names;
-    mapping(address account => bytes32) internal _prefixOf;
+    mapping(address account => string displayName) internal _names;
+    mapping(address account => bytes32 prefix) internal _prefixOf;
     /// @dev Who holds each prefix exactly, and every start of every held prefix (itself included):
     /// together they refuse a prefix that starts, or is the start of, another.
-    mapping(bytes32 prefix => address) internal _prefixHolder;
-    mapping(bytes32 start => bool) internal _prefixStarts;
-    mapping(address revoked => address) internal _successors;
-    mapping(address account => RjcRecord) internal _rjc;
+    mapping(bytes32 prefix => address holder) internal _prefixHolder;
+    mapping(bytes32 start => bool isStart) internal _prefixStarts;
+    mapping(address revoked => address successor) internal _successors;
+    mapping(address account => RjcRecord certification) internal _rjc;
 
     constructor(address admin) Ownable(admin) {
         _kp = new KimberleyCertificates();
@@ -84,20 +82,30 @@ abstract contract RegistryBase is ERC721, Ownable2Step, Pausable, IDiamondRegist
                                STONE RECORDS
     //////////////////////////////////////////////////////////////*/
 
-    function _word(uint256 tokenId) internal view returns (uint96) {
+    /// @dev A registered stone's word; reverts for any other token id.
+    function _word(uint256 tokenId) internal view returns (StoneWord) {
         if (!_exists(tokenId)) revert UnknownStone(tokenId);
-        return _getExtraData(tokenId);
+        return _stoneWord(tokenId);
+    }
+
+    /// @dev The word in a token's ownership slot: zero for a stone never registered.
+    function _stoneWord(uint256 tokenId) internal view returns (StoneWord) {
+        return StoneRecord.fromBits(_getExtraData(tokenId));
+    }
+
+    function _setStoneWord(uint256 tokenId, StoneWord word) internal {
+        _setExtraData(tokenId, uint96(word.bits()));
     }
 
     /// @dev A stone that may still change: not split, not flagged.
-    function _requireActive(uint256 tokenId, uint96 word) internal pure {
-        if (!StoneRecord.isFrozen(word)) return;
-        if (StoneRecord.status(word) == Status.Split) revert StoneRetired(tokenId);
-        revert StoneIsFlagged(tokenId, uint8(StoneRecord.flag(word)));
+    function _requireActive(uint256 tokenId, StoneWord word) internal pure {
+        if (!word.isFrozen()) return;
+        if (word.status() == Status.Split) revert StoneRetired(tokenId);
+        revert StoneIsFlagged(tokenId, uint8(word.flag()));
     }
 
-    function _kindOf(uint96 word) internal view returns (Kind) {
-        return _kind(_batches[StoneRecord.batch(word)].origin);
+    function _kindOf(StoneWord word) internal view returns (Kind) {
+        return _kind(_batches[word.batch()].origin);
     }
 
     /// @dev Registered at the mine: rough. Cut or declared (the origins after `Mine`): polished.
@@ -132,7 +140,7 @@ abstract contract RegistryBase is ERC721, Ownable2Step, Pausable, IDiamondRegist
     /// @dev Mints a batch's stones to `to`, each with `base` and its weight packed into its
     /// ownership slot, and adds them to `to`'s balance in one write. Checks every stone ID (form
     /// and the registrant's prefix) and weight; returns the batch's total weight.
-    function _mintStones(address to, uint96 base, uint256[] calldata tokenIds, uint32[] calldata centicarats)
+    function _mintStones(address to, StoneWord base, uint256[] calldata tokenIds, uint32[] calldata centicarats)
         internal
         returns (uint64 total)
     {
@@ -203,14 +211,23 @@ abstract contract RegistryBase is ERC721, Ownable2Step, Pausable, IDiamondRegist
                                PARTICIPANTS
     //////////////////////////////////////////////////////////////*/
 
-    function _requireRole(address account, uint8 role) internal view returns (uint224 aux) {
-        aux = _getAux(account);
+    /// @dev The aux in an account's balance slot: zero for an address never accredited.
+    function _accountWord(address account) internal view returns (AccountWord) {
+        return AccountAux.fromBits(_getAux(account));
+    }
+
+    function _setAccountWord(address account, AccountWord aux) internal {
+        _setAux(account, uint224(aux.bits()));
+    }
+
+    function _requireRole(address account, uint8 role) internal view returns (AccountWord aux) {
+        aux = _accountWord(account);
         if (aux.roles() & role == 0) revert MissingRole(account, role);
     }
 
     /// @dev Whether `account` has been RJC-certified without a gap since block `arrival` (when
     /// its stone reached it) up to now.
-    function _rjcHeldSince(address account, uint224 aux, uint256 arrival) internal view returns (bool) {
+    function _rjcHeldSince(address account, AccountWord aux, uint256 arrival) internal view returns (bool) {
         return aux.rjcCurrent() && _rjc[account].sinceBlock <= arrival;
     }
 
