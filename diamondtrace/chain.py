@@ -1,8 +1,5 @@
-"""The connection to an EVM chain, and sending transactions signed locally.
-
-Transactions are signed in this process (the key never leaves it) and sent raw. `Sender` keeps
-its own nonce so many transactions can be in flight at once, and recovers when another process
-sends from the same account.
+"""The connection to an EVM chain: connecting, reads (one call, or many in one JSON-RPC batch),
+and what a failed RPC means in words (`rpc`, `failure`). Sending is `sending`'s.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""Custody changes: direct transfers, EIP-712 authorizations signed offline, and their broadcast."""
+"""Custody changes the holder or the admin sends: transfers (never to the zero address), the
+recovery of a revoked holder's stones, and reports of theft or loss and their clearing. Transfers
+signed by the holder for someone else to send are `authorizations`."""
 
 from __future__ import annotations
 
