@@ -96,8 +96,11 @@ def date(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def stone_argument(parser: argparse.ArgumentParser) -> None:
+def stone_command(commands: argparse._SubParsersAction, name: str, handler: Handler, help: str) -> argparse.ArgumentParser:
+    """A command about one stone: its first argument is the stone."""
+    parser = command(commands, name, handler, help)
     parser.add_argument("stone", metavar="STONE", help="token id (decimal or 0x hex) or producer stone ID")
+    return parser
 
 
 def document_option(parser: argparse.ArgumentParser, what: str, required: bool = False) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .. import verify as provenance
 from ..reader import Registry
-from .common import Context, command, stone_argument
+from .common import Context, command, stone_command
 
 
 def verify(ctx: Context) -> int:
@@ -51,10 +51,9 @@ def export_verification(ctx: Context) -> int:
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    check = command(
+    check = stone_command(
         commands, "verify", verify, "a stone's full provenance, integrity and assurance verdicts (exit 1 if broken or flagged)"
     )
-    stone_argument(check)
     check.add_argument(
         "--all-descriptions",
         action="store_true",

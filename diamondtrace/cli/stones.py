@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .. import custody, documents, grading, lineage, mint, planning
 from ..model import Flag, parse_address, stone_id
-from .common import Context, command, document_option, sent_json, signing, stone_argument
+from .common import Context, command, document_option, sent_json, signing, stone_command
 
 
 def register_run(ctx: Context) -> int:
@@ -143,8 +143,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     signing(minting)
 
-    splitting = command(commands, "split", split, "split a rough stone into polished stones (a manufacturer holding it)")
-    stone_argument(splitting)
+    splitting = stone_command(commands, "split", split, "split a rough stone into polished stones (a manufacturer holding it)")
     splitting.add_argument(
         "children", type=Path, metavar="CHILDREN.csv", help="columns stone_id,carat[,description]; IDs with your prefix"
     )
@@ -161,8 +160,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     declaring.add_argument("--lab-grown", action="store_true", help="the stones are laboratory-grown")
     signing(declaring)
 
-    grading_parser = command(commands, "grade", grade, "record a grading report (a lab holding the stone)")
-    stone_argument(grading_parser)
+    grading_parser = stone_command(commands, "grade", grade, "record a grading report (a lab holding the stone)")
     grading_parser.add_argument("--lab", required=True, help="the lab's name or address (must be the signer's)")
     grading_parser.add_argument("--report", required=True, help="the report's number, e.g. GIA-2141438167")
     grading_parser.add_argument(
@@ -177,12 +175,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     document_option(grading_parser, "the report document")
     signing(grading_parser)
 
-    flagging = command(commands, "flag", flag, "flag a stone stolen or lost: its holder, or the admin on a report (--document)")
-    stone_argument(flagging)
+    flagging = stone_command(
+        commands, "flag", flag, "flag a stone stolen or lost: its holder, or the admin on a report (--document)"
+    )
     flagging.add_argument("--reason", required=True, choices=["stolen", "lost"], help="what happened to it")
     document_option(flagging, "the report (police, insurer); required of the admin")
     signing(flagging)
-    unflagging = command(commands, "unflag", unflag, "clear a stone's flag (admin), on a document")
-    stone_argument(unflagging)
+    unflagging = stone_command(commands, "unflag", unflag, "clear a stone's flag (admin), on a document")
     document_option(unflagging, "the report of the stone's recovery")
     signing(unflagging)

@@ -9,7 +9,7 @@ from pathlib import Path
 from .. import authorizations, custody, documents
 from ..model import NAMED_ACTIONS, ZERO32, Action, parse_address, stone_id, text32
 from ..reader import Registry
-from .common import Context, command, date, document_option, sent_json, signing, stone_argument
+from .common import Context, command, date, document_option, sent_json, signing, stone_command
 
 
 def transfer(ctx: Context) -> int:
@@ -88,10 +88,9 @@ def signing_inputs(ctx: Context) -> int:
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    moving = command(
+    moving = stone_command(
         commands, "transfer", transfer, "move a stone with a custody record, or sign an authorization for someone to submit"
     )
-    stone_argument(moving)
     moving.add_argument(
         "--to", required=True, metavar="ADDRESS", help="the recipient's address (an accredited participant, in the trade)"
     )
@@ -127,10 +126,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     relaying.add_argument("signed", type=Path, metavar="SIGNED.json", help="the file `transfer --sign-only` wrote")
     signing(relaying)
 
-    inputs = command(
+    stone_command(
         commands,
         "signing-inputs",
         signing_inputs,
         "what signing an authorization for STONE offline needs: chain id, registry, holder's nonce, last record block",
     )
-    stone_argument(inputs)
