@@ -8,9 +8,9 @@ from web3.contract import Contract
 
 from .errors import InputError
 from .model import ROLES, ZERO32, country, text32, timestamp_of
+from .reader import Registry
+from .records import ZERO_ADDRESS
 from .sending import Sender, Sent
-
-ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 
 def parse_role(name: str) -> int:
@@ -28,16 +28,17 @@ def add_participant(
     bit = parse_role(role)
     if not name.strip():
         raise InputError("--name must not be empty")
-    current = registry.functions.participant(account).call()
-    if current.roles and bytes(current.country) != country(country_code):
+    current = Registry(registry).participant(account)
+    if current.accredited and current.country != country(country_code).decode():
         raise InputError(
-            f"{account} is accredited in {bytes(current.country).decode()}; an address never changes country "
+            f"{account} is accredited in {current.country}; an address never changes country "
             "(its rough stones lie where it does): accredit the participant's new address instead"
         )
     word = text32(prefix, "--prefix") if prefix else ZERO32
     if prefix and (len(prefix) > 31 or " " in prefix):
         raise InputError(f"--prefix {prefix!r} must be 1 to 31 printable ASCII characters without spaces")
-    return sender.send(registry.functions.accredit(account, current.roles | bit, country(country_code), name, word))
+    held = sum(ROLES[r] for r in current.roles)
+    return sender.send(registry.functions.accredit(account, held | bit, country(country_code), name, word))
 
 
 def accredit(
