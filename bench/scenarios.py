@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,12 +16,12 @@ from pathlib import Path
 from web3.contract import Contract
 
 from diamondtrace import deployments, mint, production
-from diamondtrace.artifacts import abi
 from diamondtrace.authorizations import Authorization, sign_authorization
 from diamondtrace.chain import EIP7825_TX_GAS_CAP, Chain
 from diamondtrace.deployments import registry_contract
 from diamondtrace.model import ROLES, ZERO32, Action, day_number, text32, token_id
 from diamondtrace.sending import Sender
+from diamondtrace.toolchain import PROJECT_ROOT
 from diamondtrace.wallet import dev_signer
 
 CAST = [  # dev account, role, country, stone-ID prefix
@@ -55,8 +56,10 @@ def setup(chain: Chain) -> Env:
     owner = Sender(chain, dev_signer(0, chain.chain_id))
     deployment = deployments.deploy(chain, owner)
     registry = registry_contract(chain.w3, deployment.registry)
-    baseline_address, _ = owner.deploy("BaselineERC721")
-    baseline = chain.w3.eth.contract(address=baseline_address, abi=abi("BaselineERC721"))
+    # A test fixture, not shipped in the package: brownie's build of it, same compiler and settings.
+    compiled = json.loads((PROJECT_ROOT / "build" / "contracts" / "BaselineERC721.json").read_text())
+    baseline_address, _ = owner.deploy(compiled)
+    baseline = chain.w3.eth.contract(address=baseline_address, abi=compiled["abi"])
     env = Env(chain, owner, registry, baseline, deployment.block, {0: owner})
     expires = chain.w3.eth.get_block("latest")["timestamp"] + 3 * 365 * 86400
     for index, role, country, prefix in CAST + UNCERTIFIED:

@@ -13,7 +13,7 @@ from typing import Any
 from web3 import Web3
 from web3.contract import Contract
 
-from .artifacts import abi, compiler_settings
+from .artifacts import abi, artifact, compiler_settings
 from .chain import Chain, rpc
 from .errors import InputError
 from .sending import Sender
@@ -91,8 +91,8 @@ def grading_contract(registry: Contract) -> Contract:
 def deploy(chain: Chain, sender: Sender) -> Deployment:
     """Deploys the renderer and the registry (which deploys its KP and grading books), with the
     sender as admin."""
-    renderer, renderer_tx = sender.deploy("DiamondRenderer")
-    registry, registry_tx = sender.deploy("DiamondRegistry", sender.address, renderer)
+    renderer, renderer_tx = sender.deploy(artifact("DiamondRenderer"))
+    registry, registry_tx = sender.deploy(artifact("DiamondRegistry"), sender.address, renderer)
     contract = registry_contract(chain.w3, registry)
     return Deployment(
         chain_id=chain.chain_id,

@@ -23,7 +23,7 @@ from web3.contract.contract import ContractConstructor, ContractFunction
 from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError, Web3RPCError
 
 from .abi import Call, calldata
-from .artifacts import abi, artifact, revert_message
+from .artifacts import revert_message
 from .chain import EIP7825_TX_GAS_CAP, Chain, batch_request, raw_request, rpc
 from .errors import ChainError, InputError
 from .wallet import Signer
@@ -220,9 +220,9 @@ class Sender:
         hashes = self.submit_all(calls, [min(int(self.estimate(call) * 1.2) + 10_000, EIP7825_TX_GAS_CAP) for call in calls])
         return [self.wait(tx_hash, call) for tx_hash, call in zip(hashes, calls)]
 
-    def deploy(self, name: str, *args: Any) -> tuple[str, Sent]:
-        art = artifact(name)
-        factory = self.w3.eth.contract(abi=abi(name), bytecode=art["bytecode"])
+    def deploy(self, compiled: dict[str, Any], *args: Any) -> tuple[str, Sent]:
+        """Deploys a compiled contract (its `abi` and `bytecode`): the address, and the transaction."""
+        factory = self.w3.eth.contract(abi=compiled["abi"], bytecode=compiled["bytecode"])
         sent = self.send(factory.constructor(*args))
         return sent.contract_address, sent
 
