@@ -49,18 +49,25 @@ def gas_model(
 
 def description_gas(rows: list[StoneRow]) -> int:
     """Gas the batch's descriptions add (calldata, the `StoneDescribed` log, copying), generously."""
-    return sum(3_000 + 40 * len(r.description.encode()) for r in rows if r.description)
+    return sum(map(_description_gas, rows))
+
+
+def _description_gas(row: StoneRow) -> int:
+    return 3_000 + 40 * len(row.description.encode()) if row.description else 0
 
 
 def fit(batches: list[list[StoneRow]], gas: Callable[[int], int]) -> list[list[StoneRow]]:
-    """Splits any batch whose estimate, descriptions included, would pass EIP-7825's cap."""
+    """Splits any batch whose estimate, descriptions included, would pass EIP-7825's cap (one pass
+    over the rows: the descriptions' gas is kept as a running sum)."""
     fitted: list[list[StoneRow]] = []
     for batch in batches:
-        start = 0
-        for end in range(1, len(batch) + 1):
-            if end - start > 1 and gas(end - start) + description_gas(batch[start:end]) > EIP7825_TX_GAS_CAP:
+        start, described = 0, 0  # described: the description gas of batch[start:end - 1]
+        for end, row in enumerate(batch, start=1):
+            extra = _description_gas(row)
+            if end - start > 1 and gas(end - start) + described + extra > EIP7825_TX_GAS_CAP:
                 fitted.append(batch[start : end - 1])
-                start = end - 1
+                start, described = end - 1, 0
+            described += extra
         fitted.append(batch[start:])
     return fitted
 

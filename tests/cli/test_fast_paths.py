@@ -8,8 +8,9 @@ from faster_eth_abi import decode, encode
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from diamondtrace import production, tables
+from diamondtrace import mint, production, tables
 from diamondtrace.abi import decode_result, encode_args
+from diamondtrace.chain import EIP7825_TX_GAS_CAP
 
 HEADER = "stone_id,carat,mine,country,production_date"
 TODAY = dt.date(2026, 11, 25)
@@ -132,3 +133,42 @@ def test_the_direct_codec_refuses_what_eth_abi_refuses():
         encode_args(["uint32[]"], [[2**32]])
     with pytest.raises(Exception, match="[Pp]adding"):
         decode_result(["uint32[]"], encode(["uint256[]"], [[2**40]]))
+
+
+def _fit_by_definition(batches, gas):
+    """Each batch cut where the next stone would pass the cap, its descriptions summed afresh."""
+    fitted = []
+    for batch in batches:
+        start = 0
+        for end in range(1, len(batch) + 1):
+            if end - start > 1 and gas(end - start) + mint.description_gas(batch[start:end]) > EIP7825_TX_GAS_CAP:
+                fitted.append(batch[start : end - 1])
+                start = end - 1
+        fitted.append(batch[start:])
+    return fitted
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 120), min_size=1, max_size=4),
+    described=st.lists(st.sampled_from([None, "", "x", "ñandú " * 200, "y" * 20_000]), min_size=1, max_size=7),
+    per_stone=st.integers(100_000, 4_000_000),
+)
+def test_fit_cuts_batches_where_the_definition_does(sizes, described, per_stone):
+    """mint.fit keeps a running sum of the descriptions' gas: the same cuts as summing each slice."""
+    rows = iter(range(10_000))
+    batches = [
+        [
+            production.StoneRow(i, f"BW-{i}", i, 100, "Jwaneng", "BW", TODAY, None, described[i % len(described)] or None)
+            for i in (next(rows) for _ in range(size))
+        ]
+        for size in sizes
+    ]
+
+    def gas(n):
+        return 60_000 + per_stone * n
+
+    fitted = mint.fit(batches, gas)
+    assert fitted == _fit_by_definition(batches, gas)
+    assert [r for b in fitted for r in b] == [r for b in batches for r in b]
+    assert all(len(b) == 1 or gas(len(b)) + mint.description_gas(b) <= EIP7825_TX_GAS_CAP for b in fitted)
