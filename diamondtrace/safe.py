@@ -132,6 +132,9 @@ def _by_signer(tx: SafeTransaction, signatures: list[bytes]) -> dict[str, bytes]
     """Each signature under its signer, in ascending order of the signers' addresses."""
     by_signer: dict[str, bytes] = {}
     for signature in signatures:
+        if len(signature) == SIGNATURE_LENGTH and signature[64] in (0, 1):
+            # Some wallets (Ledger's) give v as 0 or 1, which the Safe reads as another kind of signature.
+            signature = signature[:64] + bytes([signature[64] + 27])
         signer = signer_of(tx, signature)
         if signer in by_signer:
             raise InputError(f"{signer} signed twice; each owner counts once")

@@ -119,7 +119,8 @@ def test_the_admin_is_handed_to_the_safe_in_two_steps(registry, cast, safe, view
 
 
 def test_an_accreditation_is_a_safe_transaction_signed_by_two_owners(registry, safe_admin, view, relayer):
-    tx, signatures = _signed(safe_admin, _accreditation(view), OWNERS[2], OWNERS[0])
+    tx, (third, first) = _signed(safe_admin, _accreditation(view), OWNERS[2], OWNERS[0])
+    signatures = [third, first[:64] + bytes([first[64] - 27])]  # v as 0 or 1, as a Ledger gives it
     sent = multisig.execute(safe_admin, relayer, tx, signatures)
     newcomer = Registry(view).participant(NEWCOMER)
     assert (newcomer.roles, newcomer.country, newcomer.name) == (["trader"], "AE", "Dubai Diamond Traders")
@@ -154,6 +155,7 @@ def test_signatures_of_strangers_or_of_another_transaction_are_refused(safe_admi
         "is not an owner of Safe": [mine, multisig.sign(other, OWNERS[1])],
         f"{OWNERS[0].address} signed twice": [mine, mine],
         "is 65 bytes": [mine, mine[:64]],
+        "not a valid ECDSA signature": [mine, bytes(65)],
     }
     with pytest.raises(
         InputError, match=f"signed for Safe {tx.safe} on chain id 1, not Safe {tx.safe} on chain id {tx.chain_id}"
