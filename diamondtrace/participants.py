@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from web3.contract import Contract
+from web3.contract.contract import ContractFunction
 
 from .errors import InputError
 from .model import ROLES, ZERO32, country, text32, timestamp_of
@@ -25,6 +26,14 @@ def add_participant(
 ) -> Sent:
     """Accredits `account` with `role`, keeping any roles it has already; `prefix` gives it its
     stone-ID prefix for life (producers and manufacturers need one to register stones)."""
+    return sender.send(accreditation(registry, account, role, name, country_code, prefix))
+
+
+def accreditation(
+    registry: Contract, account: str, role: str, name: str, country_code: str, prefix: str | None = None
+) -> ContractFunction:
+    """The checked `accredit` call of `add_participant`, unsent: an admin that is a Safe has its
+    owners sign it (`safe`)."""
     bit = parse_role(role)
     if not name.strip():
         raise InputError("--name must not be empty")
@@ -38,7 +47,7 @@ def add_participant(
     if prefix and (len(prefix) > 31 or " " in prefix):
         raise InputError(f"--prefix {prefix!r} must be 1 to 31 printable ASCII characters without spaces")
     held = sum(ROLES[r] for r in current.roles)
-    return sender.send(registry.functions.accredit(account, held | bit, country(country_code), name, word))
+    return registry.functions.accredit(account, held | bit, country(country_code), name, word)
 
 
 def accredit(
