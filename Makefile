@@ -26,8 +26,8 @@ $(VENV)/.installed: pyproject.toml
 
 node_modules/.installed: package.json package-lock.json
 	@PYTHON=$(PYTHON) sh toolchain/check-prereqs.sh
-	@echo "setup: Node packages (Anvil, solc, OpenZeppelin, Solady) from package-lock.json" >&2
-	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@echo "setup: Node packages (Anvil, solc, OpenZeppelin, Solady; the wallet clients the tests sign with) from package-lock.json" >&2
+	npm ci --include=dev --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
 $(VENV)/solcx/solc-v$(SOLC_VERSION): $(VENV)/.installed node_modules/.installed diamondtrace/toolchain.py

@@ -1,31 +1,26 @@
-"""EIP-712 custody authorizations: what a holder signs (in any wallet, or offline), what signing
-needs to know (from the chain, or given), the files that carry them, and their broadcast, refused
-in words when the registry would refuse it."""
+"""EIP-712 custody authorizations: what a holder signs (in any wallet, or offline), its digest,
+and what signing needs to know (from the chain, or given), with every reason the registry would
+refuse it checked before anything is signed. Their files are `authorization_files`, their
+broadcast `relaying`."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import time
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
-from web3 import Web3
-from web3.contract import Contract
+from eth_utils import keccak
 
-from .chain import rpc
 from .custody import check_recipient
 from .errors import ChainError, InputError
-from .model import ZERO32, Action, Flag, parse_address, stone_id, text32, text_of, timestamp_of
+from .model import ZERO32, Action, Flag, parse_address, stone_id, timestamp_of
 from .reader import Registry
 from .records import Stone, iso_time
-from .sending import Sender, Sent
-from .wallet import Signer
 
 DOMAIN_NAME = "DiamondTrace Registry"
 
@@ -77,102 +72,46 @@ class Authorization:
         )
 
 
-def typed_data(chain_id: int, registry: str, auth: Authorization) -> dict:
-    """The EIP-712 message a wallet signs with `eth_signTypedData_v4`."""
+DOMAIN_FIELDS = [
+    {"name": "name", "type": "string"},
+    {"name": "version", "type": "string"},
+    {"name": "chainId", "type": "uint256"},
+    {"name": "verifyingContract", "type": "address"},
+]
+
+
+def typed_data(chain_id: int, registry: str, auth: Authorization) -> dict[str, Any]:
+    """The EIP-712 message a wallet signs: exactly `eth_signTypedData_v4`'s parameter, as JSON.
+    Integers are decimal strings (a token id is beyond JavaScript's exact numbers), except the
+    domain's chain id: a number, as wallets compare it with the chain they are connected to."""
     return {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            "CustodyAuthorization": AUTHORIZATION_FIELDS,
-        },
+        "types": {"EIP712Domain": DOMAIN_FIELDS, "CustodyAuthorization": AUTHORIZATION_FIELDS},
         "primaryType": "CustodyAuthorization",
-        "domain": {
-            "name": DOMAIN_NAME,
-            "version": DOMAIN_VERSION,
-            "chainId": chain_id,
-            "verifyingContract": registry,
+        "domain": {"name": DOMAIN_NAME, "version": DOMAIN_VERSION, "chainId": chain_id, "verifyingContract": registry},
+        "message": {
+            "tokenId": str(auth.tokenId),
+            "holder": auth.holder,
+            "to": auth.to,
+            "action": str(int(auth.action)),
+            "document": "0x" + bytes(auth.document).hex(),
+            "certificate": "0x" + bytes(auth.certificate).hex(),
+            "warranty": auth.warranty,
+            "nonce": str(auth.nonce),
+            "lastRecordBlock": str(auth.lastRecordBlock),
+            "deadline": str(auth.deadline),
         },
-        "message": {**asdict(auth), "action": int(auth.action)},
     }
+
+
+def digest(chain_id: int, registry: str, auth: Authorization) -> bytes:
+    """What the holder's key signs, as the registry's `authorizationDigest` computes it."""
+    signable = encode_typed_data(full_message=typed_data(chain_id, registry, auth))
+    return keccak(b"\x19" + signable.version + signable.header + signable.body)
 
 
 def sign_authorization(account: LocalAccount, chain_id: int, registry: str, auth: Authorization) -> bytes:
     signed = Account.sign_typed_data(account.key, full_message=typed_data(chain_id, registry, auth))
     return bytes(signed.signature)
-
-
-SIGNED_TYPE = "diamondtrace/custody-authorization"
-
-
-def signed_authorization(signer: LocalAccount, chain_id: int, registry_address: str, auth: Authorization) -> dict[str, Any]:
-    """The file `transfer --sign-only` writes: the authorization, its signature and the typed
-    data it was made from, so any wallet or person can check what was signed."""
-    signature = sign_authorization(signer, chain_id, registry_address, auth)
-    return {
-        "type": SIGNED_TYPE,
-        "version": 1,
-        "chainId": chain_id,
-        "registry": registry_address,
-        "signer": signer.address,
-        "stoneId": stone_id(auth.tokenId),
-        "authorization": {
-            "tokenId": str(auth.tokenId),
-            "holder": auth.holder,
-            "to": auth.to,
-            "action": Action(auth.action).label,
-            "document": "0x" + auth.document.hex(),
-            "certificate": text_of(auth.certificate) or None,
-            "warranty": auth.warranty,
-            "nonce": auth.nonce,
-            "lastRecordBlock": auth.lastRecordBlock,
-            "deadline": auth.deadline,
-        },
-        "signature": "0x" + signature.hex(),
-    }
-
-
-def read_signed(path: Path) -> tuple[dict[str, Any], Authorization, bytes]:
-    """Loads a `--sign-only` file and checks that its signature is the signer's for exactly this
-    authorization (a tampered file is refused before anything is sent)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("type") != SIGNED_TYPE:
-            raise InputError(f"{path} is not a DiamondTrace signed authorization (type {data.get('type')!r})")
-        a = data["authorization"]
-        auth = Authorization(
-            tokenId=int(a["tokenId"]),
-            holder=Web3.to_checksum_address(a["holder"]),
-            to=Web3.to_checksum_address(a["to"]),
-            action=int(Action.parse(a["action"])),
-            document=bytes.fromhex(a["document"].removeprefix("0x")),
-            certificate=text32(a["certificate"]) if a.get("certificate") else ZERO32,
-            warranty=bool(a["warranty"]),
-            nonce=int(a["nonce"]),
-            lastRecordBlock=int(a["lastRecordBlock"]),
-            deadline=int(a["deadline"]),
-        )
-        signature = bytes.fromhex(data["signature"].removeprefix("0x"))
-        chain_id, registry = int(data["chainId"]), Web3.to_checksum_address(data["registry"])
-        signer = Web3.to_checksum_address(data["signer"])
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from None
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise InputError(f"{path} is not a valid signed authorization: {type(exc).__name__} {exc}") from None
-    if len(auth.document) != 32:
-        raise InputError(f"{path}: the document hash must be 32 bytes")
-    try:
-        recovered = Account.recover_message(
-            encode_typed_data(full_message=typed_data(chain_id, registry, auth)), signature=signature
-        )
-    except Exception:  # malformed signature bytes
-        recovered = None
-    if recovered != signer:
-        raise InputError(f"{path}: the signature does not match the authorization (it was altered, or signed by someone else)")
-    return {**data, "chainId": chain_id, "registry": registry, "signer": signer}, auth, signature
 
 
 # ---------------------------------------------------------------------------------------------
@@ -185,18 +124,17 @@ SHOWN_BY = "`diamondtrace signing-inputs STONE` shows them, on any machine that 
 
 @dataclass(frozen=True)
 class SigningInputs:
-    """What an authorization names beside the transfer itself; `holder` is None when given offline
-    (the signer is then taken to hold the stone)."""
+    """What an authorization names beside the transfer itself."""
 
     chain_id: int
     registry: str
     token: int
-    holder: str | None
+    holder: str
     nonce: int
     last_record_block: int
 
     def options(self) -> str:
-        """`transfer --sign-only`'s options that sign with exactly these inputs, offline."""
+        """`transfer --sign-only`'s (or `--unsigned`'s) options that name exactly these inputs, offline."""
         return (
             f"--chain-id {self.chain_id} --registry {self.registry} --nonce {self.nonce} "
             f"--last-record-block {self.last_record_block}"
@@ -235,12 +173,14 @@ def _inputs_of(reader: Registry, chain_id: int, stone: Stone) -> SigningInputs:
     return SigningInputs(chain_id, reader.address, stone.token_id, stone.holder, nonce, stone.last_record_block)
 
 
-def choose_inputs(
-    token: int, signer_of: Callable[[int], str], given: Given, online: Callable[[], tuple[int, Registry]]
-) -> SigningInputs:
-    """Offline when the chain id and the registry are given: the nonce and the last record block
-    must be given too, and nothing is read. Otherwise all are read from the chain (`online`), the
-    signer (`signer_of(chain_id)`) must hold the stone, and a nonce or block given is checked."""
+HolderOf = Callable[[int], "str | None"]
+
+
+def choose_inputs(token: int, holder_of: HolderOf, given: Given, online: Callable[[], tuple[int, Registry]]) -> SigningInputs:
+    """Offline when the chain id and the registry are given: the nonce, the last record block and
+    the holder (`holder_of(chain_id)`) must be given too, and nothing is read. Otherwise all are
+    read from the chain (`online`); a holder named must hold the stone (None: whoever holds it),
+    and a nonce or block given is checked."""
     for name, value in (
         ("--nonce", given.nonce),
         ("--last-record-block", given.last_record_block),
@@ -258,9 +198,14 @@ def choose_inputs(
                 "offline signing needs --nonce (the holder's current nonce, as `diamondtrace participant show HOLDER` shows it) "
                 f"and --last-record-block (the block of the stone's latest record): {SHOWN_BY}"
             )
-        return SigningInputs(
-            given.chain_id, parse_address(given.registry, "--registry"), token, None, given.nonce, given.last_record_block
-        )
+        holder = holder_of(given.chain_id)
+        if holder is None:
+            raise InputError(
+                "offline, --unsigned needs --holder ADDRESS: the stone's holder, who will sign "
+                "(`diamondtrace signing-inputs STONE` shows it, on any machine that reaches the chain)"
+            )
+        registry = parse_address(given.registry, "--registry")
+        return SigningInputs(given.chain_id, registry, token, holder, given.nonce, given.last_record_block)
     try:
         chain_id, reader = online()
     except ChainError as exc:
@@ -269,10 +214,10 @@ def choose_inputs(
         ) from None
     stone = reader.stone(token)
     found = _inputs_of(reader, chain_id, stone)
-    signer, name = signer_of(chain_id), stone_id(token)
-    if found.holder != signer:
+    holder, name = holder_of(chain_id) or found.holder, stone_id(token)
+    if found.holder != holder:
         raise InputError(
-            f"{signer} does not hold {name} (its holder is {found.holder}): "
+            f"{holder} does not hold {name} (its holder is {found.holder}): "
             "only its holder's authorization can move it; nothing was signed"
         )
     if stone.flag != Flag.NONE:
@@ -280,7 +225,7 @@ def choose_inputs(
             f"{name} is flagged {stone.flag.name.lower()}: it cannot move until the admin clears the flag; nothing was signed"
         )
     if given.nonce is not None and given.nonce < found.nonce:
-        raise InputError(f"--nonce {given.nonce} is spent: {signer}'s next nonce is {found.nonce}; nothing was signed")
+        raise InputError(f"--nonce {given.nonce} is spent: {holder}'s next nonce is {found.nonce}; nothing was signed")
     if given.last_record_block is not None and given.last_record_block != found.last_record_block:
         raise InputError(
             f"--last-record-block {given.last_record_block} is not the block of {name}'s latest record "
@@ -303,107 +248,36 @@ def deadline_of(valid_until: dt.date | None) -> int:
     return deadline
 
 
-def sign_only(
-    out: Path,
-    token: int,
-    to: str,
-    action: Action,
-    *,
-    document: bytes,
-    certificate: bytes,
-    warranty: bool,
-    valid_until: dt.date | None,
-    given: Given,
-    signer_for: Callable[[int], Signer],
-    online: Callable[[], tuple[int, Registry]],
-) -> dict[str, Any]:
-    """Signs an authorization for the holder's transfer of `token` and writes it to `out` (never
-    over a file): everything that would make it unusable is refused first, nothing is signed."""
-    if out.exists():
-        raise InputError(f"{out} already exists; choose another file")
-    check_recipient(to)
-    deadline = deadline_of(valid_until)
-    inputs = choose_inputs(token, lambda chain_id: signer_for(chain_id).address, given, online)
-    signer = signer_for(inputs.chain_id)
+@dataclass(frozen=True)
+class Move:
+    """The transfer an authorization allows, as the holder asks for it."""
+
+    token: int
+    to: str
+    action: Action
+    document: bytes = ZERO32
+    certificate: bytes = ZERO32
+    warranty: bool = False
+    valid_until: dt.date | None = None
+
+
+def authorize(
+    move: Move, holder_of: HolderOf, given: Given, online: Callable[[], tuple[int, Registry]]
+) -> tuple[SigningInputs, Authorization]:
+    """The authorization for `move`, with everything that would make it unusable refused first."""
+    check_recipient(move.to)
+    deadline = deadline_of(move.valid_until)
+    inputs = choose_inputs(move.token, holder_of, given, online)
     auth = Authorization(
-        token, signer.address, to, int(action), document, certificate, warranty, inputs.nonce, inputs.last_record_block, deadline
+        move.token,
+        inputs.holder,
+        move.to,
+        int(move.action),
+        move.document,
+        move.certificate,
+        move.warranty,
+        inputs.nonce,
+        inputs.last_record_block,
+        deadline,
     )
-    signed = signed_authorization(signer.account, inputs.chain_id, inputs.registry, auth)
-    out.write_text(json.dumps(signed, indent=2) + "\n")
-    return signed
-
-
-# ---------------------------------------------------------------------------------------------
-# Broadcast
-# ---------------------------------------------------------------------------------------------
-
-
-def check_usable(reader: Registry, chain_id: int, signed: dict[str, Any], auth: Authorization, source: str) -> None:
-    """Refuses, in words and before anything is sent, an authorization the registry would refuse."""
-    why = _unusable(reader, chain_id, signed, auth, source)
-    if why:
-        raise InputError(f"{why}; nothing was sent")
-
-
-def _unusable(reader: Registry, chain_id: int, signed: dict[str, Any], auth: Authorization, source: str) -> str | None:
-    name = stone_id(auth.tokenId)
-    if signed["chainId"] != chain_id:
-        return (
-            f"{source} is signed for chain id {signed['chainId']}, "
-            f"but the RPC endpoint is chain id {chain_id}: it is valid only there"
-        )
-    if signed["registry"] != reader.address:
-        return (
-            f"{source} is signed for registry {signed['registry']}, not {reader.address}: "
-            "it is valid only on the registry it names"
-        )
-    now = rpc(lambda: reader.w3.eth.get_block("latest")["timestamp"], "the chain")
-    if auth.deadline < now:
-        return (
-            f"{source} expired at {iso_time(auth.deadline)} (the chain's time is {iso_time(now)}): "
-            f"ask {auth.holder} to sign a new one"
-        )
-    stone = reader.stone(auth.tokenId)
-    nonce = reader.participant(auth.holder).nonce
-    if auth.nonce < nonce:
-        if stone.holder == auth.to != auth.holder:
-            return (
-                f"{source} was already used: {name} went from {auth.holder} to {auth.to}, and the holder's nonce {auth.nonce} "
-                "is spent; an authorization moves a stone once (this is a replay)"
-            )
-        return (
-            f"{source} can no longer be used: {auth.holder}'s nonce {auth.nonce} is spent (its next is {nonce}), by this "
-            "authorization or another it signed since (or it cancelled it)"
-        )
-    if stone.holder != auth.holder:
-        return (
-            f"{auth.holder}, who signed {source}, no longer holds {name} (its holder is {stone.holder}): an authorization "
-            "is void once its signer no longer holds the stone"
-        )
-    if stone.flag != Flag.NONE:
-        return f"{name} is flagged {stone.flag.name.lower()}: it cannot move until the admin clears the flag"
-    if stone.last_record_block != auth.lastRecordBlock:
-        return (
-            f"{name} has a record newer than {source} (in block {stone.last_record_block}; the authorization names block "
-            f"{auth.lastRecordBlock}): it moved since it was signed, or was signed with a wrong --last-record-block; "
-            f"ask {auth.holder} to sign a new one"
-        )
-    if auth.nonce > nonce:
-        return (
-            f"{source} names nonce {auth.nonce}, but {auth.holder}'s next nonce is {nonce}: it becomes usable once the "
-            "holder's authorizations with the nonces before it are used (or it was signed with a wrong --nonce)"
-        )
-    if signed["signer"] != auth.holder and not rpc(lambda: reader.w3.eth.get_code(auth.holder), "the chain"):
-        return (
-            f"{source} is signed by {signed['signer']}, not by the holder it names ({auth.holder}): "
-            "only the holder's signature counts"
-        )
-    return None
-
-
-def broadcast(registry: Contract, sender: Sender, path: Path) -> tuple[dict[str, Any], Authorization, Sent]:
-    """Submits the signed authorization in `path` from `sender` (any funded account), once it is
-    checked untampered and usable on this chain and registry."""
-    signed, auth, signature = read_signed(path)
-    check_usable(Registry(registry), sender.chain.chain_id, signed, auth, str(path))
-    return signed, auth, sender.send(registry.functions.transferCustodySigned(auth.as_tuple(), signature))
+    return inputs, auth

@@ -1,5 +1,6 @@
 """Reading CSV files: the one reader every file the tool takes goes through (production runs, the
-stones of a split or a declaration), with one error format, `FILE:LINE: column NAME: message`.
+stones of a split or a declaration), with one error format, `FILE:LINE: column NAME: message`;
+and the JSON files it takes (keystores, authorizations), refused in words the same way.
 
 A file as mines export it (no quotes, no blank lines, LF or CRLF) is split into columns in bulk, in
 half the csv module's time; any other file is read by the csv module, which handles quotes, cells
@@ -12,6 +13,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import json
 import re
 from dataclasses import dataclass
 from itertools import repeat
@@ -115,6 +117,19 @@ def read(path: Path, schema: Schema, *, bulk: bool = True) -> Table:
     if len(lines) > schema.max_rows:
         raise _too_many(path, lines[schema.max_rows], schema)
     return Table(path, text, header, lines, columns, data, bool(split))
+
+
+def read_json_object(path: Path, what: str) -> dict:
+    """A JSON file holding an object: a keystore, an authorization."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read the {what} {path}: {exc.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path} is not a JSON {what}: {exc}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path} is not a JSON {what}: it holds no object")
+    return data
 
 
 def records_of(table: Table, schema: Schema) -> list[tuple[int, list[str]]]:

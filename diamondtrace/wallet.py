@@ -13,6 +13,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from .errors import InputError
+from .tables import read_json_object
 
 # Anvil's (and Hardhat's) well-known development mnemonic: its accounts are prefunded on a fresh
 # local chain and worthless anywhere else.
@@ -63,13 +64,8 @@ def read_password(password_file: Path | None) -> str:
 
 
 def load_keystore(path: Path, password: str) -> Signer:
-    try:
-        keyfile = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read the keystore {path}: {exc.strerror}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path} is not a JSON keystore: {exc}") from None
-    if not isinstance(keyfile, dict) or "crypto" not in {k.lower() for k in keyfile}:
+    keyfile = read_json_object(path, "keystore")
+    if "crypto" not in {k.lower() for k in keyfile}:
         raise InputError(f"{path} is not a Web3 Secret Storage (v3) keystore: it has no 'crypto' section")
     try:
         key = Account.decrypt(keyfile, password)

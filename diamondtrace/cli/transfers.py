@@ -1,12 +1,13 @@
-"""Custody moves: `transfer` (sent, or signed for someone else to send), `broadcast`, and
-`signing-inputs`, what signing offline needs."""
+"""Custody moves: `transfer` (sent; or signed, or written for the holder's wallet to sign, for
+someone else to send), `broadcast`, and `signing-inputs`, what signing offline needs."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from .. import authorizations, custody, documents
+from .. import authorization_files, authorizations, custody, documents, relaying
+from ..errors import InputError
 from ..model import NAMED_ACTIONS, ZERO32, Action, parse_address, stone_id, text32
 from ..reader import Registry
 from .common import Context, command, date, document_option, sent_json, signing, stone_command
@@ -19,8 +20,11 @@ def transfer(ctx: Context) -> int:
     action = Action.parse(args.action)
     document = documents.document_hash(args.document)
     certificate = text32(args.kp, "--kp") if args.kp else ZERO32
-    if args.sign_only:
-        return _sign_only(ctx, token, to, action, document, certificate)
+    if args.holder is not None and args.unsigned is None:
+        raise InputError("--holder goes with --unsigned (with --sign-only, the key signs for its own address)")
+    if args.sign_only or args.unsigned:
+        move = authorizations.Move(token, to, action, document, certificate, args.warranty, args.valid_until)
+        return _unsigned(ctx, move) if args.unsigned else _sign_only(ctx, move)
     _, registry = ctx.registry()
     sent = custody.transfer(registry, ctx.sender(), token, to, action, document, certificate, args.warranty)
     ctx.result(
@@ -30,40 +34,50 @@ def transfer(ctx: Context) -> int:
     return 0
 
 
-def _sign_only(ctx: Context, token: int, to: str, action: Action, document: bytes, certificate: bytes) -> int:
+def _given(ctx: Context) -> authorizations.Given:
     args = ctx.args
+    return authorizations.Given(args.chain_id, args.registry, args.nonce, args.last_record_block)
 
+
+def _online(ctx: Context):
     def online() -> tuple[int, Registry]:
         return ctx.chain.chain_id, ctx.reader()
 
-    signed = authorizations.sign_only(
-        args.sign_only,
-        token,
-        to,
-        action,
-        document=document,
-        certificate=certificate,
-        warranty=args.warranty,
-        valid_until=args.valid_until,
-        given=authorizations.Given(args.chain_id, args.registry, args.nonce, args.last_record_block),
-        signer_for=ctx.signer,
-        online=online,
-    )
-    auth = signed["authorization"]
+    return online
+
+
+def _sign_only(ctx: Context, move: authorizations.Move) -> int:
+    out = ctx.args.sign_only
+    signer, auth = authorization_files.sign_only(out, move, _given(ctx), ctx.signer, _online(ctx))
     ctx.result(
-        {"signed": str(args.sign_only), "signer": signed["signer"], "nonce": auth["nonce"], "deadline": auth["deadline"]},
-        f"wrote {args.sign_only}: {signed['signer']} authorizes moving {stone_id(token)} to {to} ({action.label}); "
-        f"anyone can submit it with `diamondtrace broadcast {args.sign_only}`",
+        {"signed": str(out), "signer": signer.address, "nonce": auth.nonce, "deadline": auth.deadline},
+        f"wrote {out}: {signer.address} authorizes moving {stone_id(move.token)} to {move.to} ({move.action.label}); "
+        f"anyone can submit it with `diamondtrace broadcast {out}`",
+    )
+    return 0
+
+
+def _unsigned(ctx: Context, move: authorizations.Move) -> int:
+    args = ctx.args
+    holder = parse_address(args.holder, "--holder") if args.holder is not None else None
+    out = args.unsigned
+    auth = authorization_files.unsigned(out, move, _given(ctx), holder, _online(ctx))
+    ctx.result(
+        {"unsigned": str(out), "holder": auth.holder, "nonce": auth.nonce, "deadline": auth.deadline},
+        f"wrote {out}: the authorization for {auth.holder} to move {stone_id(move.token)} to {move.to} "
+        f"({move.action.label}); the holder signs it in its wallet (eth_signTypedData_v4), then anyone submits it with "
+        f"`diamondtrace broadcast {out} --signature 0x...`",
     )
     return 0
 
 
 def broadcast(ctx: Context) -> int:
     _, registry = ctx.registry()
-    signed, auth, sent = authorizations.broadcast(registry, ctx.sender(), ctx.args.signed)
+    signed, sent = relaying.broadcast(registry, ctx.sender(), ctx.args.signed, ctx.args.signature)
+    auth = signed.auth
     ctx.result(
-        {"stone_id": stone_id(auth.tokenId), "from": signed["signer"], "to": auth.to, **sent_json(sent)},
-        f"{stone_id(auth.tokenId)} moved from {signed['signer']} to {auth.to} in block {sent.block} (relayed)",
+        {"stone_id": stone_id(auth.tokenId), "from": auth.holder, "to": auth.to, **sent_json(sent)},
+        f"{stone_id(auth.tokenId)} moved from {auth.holder} to {auth.to} in block {sent.block} (relayed)",
     )
     return 0
 
@@ -80,6 +94,8 @@ def signing_inputs(ctx: Context) -> int:
                 f"  nonce              {inputs.nonce} (the holder's next)",
                 f"  last record block  {inputs.last_record_block} (of the stone's latest record)",
                 f"that is: diamondtrace transfer {stone_id(inputs.token)} --to ADDRESS --sign-only OUT.json {inputs.options()}",
+                f"or, for the holder's own wallet to sign: diamondtrace transfer {stone_id(inputs.token)} --to ADDRESS "
+                f"--unsigned OUT.json --holder {inputs.holder} {inputs.options()}",
                 "(valid until the holder signs another authorization that is used, or the stone moves)",
             ]
         ),
@@ -102,29 +118,49 @@ def register(commands: argparse._SubParsersAction) -> None:
     moving.add_argument(
         "--kp", metavar="NUMBER", help="KP certificate (of the country the stone lies in) for a rough stone crossing a border"
     )
-    moving.add_argument(
+    written = moving.add_mutually_exclusive_group()
+    written.add_argument(
         "--sign-only",
         type=Path,
         metavar="OUT.json",
-        help="write a signed EIP-712 authorization instead of sending (`signing-inputs` shows what offline signing needs)",
+        help='sign an EIP-712 authorization with the holder\'s key and write {"typedData", "signature"} instead of sending',
     )
-    moving.add_argument("--chain-id", type=int, help="with --sign-only and --registry: sign offline for this chain")
-    moving.add_argument("--registry", metavar="ADDRESS", help="with --sign-only and --chain-id: the registry address")
-    moving.add_argument("--nonce", type=int, help="with --sign-only: the holder's nonce (read from the chain when online)")
+    written.add_argument(
+        "--unsigned",
+        type=Path,
+        metavar="OUT.json",
+        help="write the authorization for the holder's own wallet to sign (eth_signTypedData_v4's parameter); no key needed",
+    )
+    moving.add_argument(
+        "--holder",
+        metavar="ADDRESS",
+        help="with --unsigned: the stone's holder, who signs (read from the chain when online; required offline)",
+    )
+    offline = "with --sign-only or --unsigned"
+    moving.add_argument("--chain-id", type=int, help=f"{offline}, and --registry: sign offline for this chain")
+    moving.add_argument("--registry", metavar="ADDRESS", help=f"{offline}, and --chain-id: the registry address")
+    moving.add_argument("--nonce", type=int, help=f"{offline}: the holder's nonce (read from the chain when online)")
     moving.add_argument(
         "--last-record-block",
         type=int,
         metavar="N",
-        help="with --sign-only: the block of the stone's latest record (read from the chain when online)",
+        help=f"{offline}: the block of the stone's latest record (read from the chain when online)",
     )
     moving.add_argument(
-        "--valid-until", type=date, metavar="YYYY-MM-DD", help="with --sign-only: last valid day, UTC, not past (default: 7 days)"
+        "--valid-until", type=date, metavar="YYYY-MM-DD", help=f"{offline}: last valid day, UTC, not past (default: 7 days)"
     )
     signing(moving)
 
-    relaying = command(commands, "broadcast", broadcast, "submit a signed authorization from any funded account")
-    relaying.add_argument("signed", type=Path, metavar="SIGNED.json", help="the file `transfer --sign-only` wrote")
-    signing(relaying)
+    relayed = command(commands, "broadcast", broadcast, "submit a signed authorization from any funded account")
+    relayed.add_argument(
+        "signed", type=Path, metavar="FILE", help="the file `transfer --sign-only` wrote, or one `transfer --unsigned` wrote"
+    )
+    relayed.add_argument(
+        "--signature",
+        metavar="0x...",
+        help="with an --unsigned file: the holder's signature of it (what its wallet's eth_signTypedData_v4 returned)",
+    )
+    signing(relayed)
 
     stone_command(
         commands,

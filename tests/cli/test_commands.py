@@ -242,11 +242,11 @@ def test_a_sign_only_authorization_is_broadcast_by_another_account(dt, tmp_path)
     dt("mint", write_csv(tmp_path / "run.csv", run_rows("BW-SIG", 2)), "--dev-account", 1)
     signed = tmp_path / "signed.json"
     dt("transfer", "BW-SIG-00000", "--to", address("trader_bw"), "--warranty", "--sign-only", signed, "--dev-account", 1)
-    data = json.loads(signed.read_text())
+    message = json.loads(signed.read_text())["typedData"]["message"]
     stone = dt.registry().functions.stone(token_id("BW-SIG-00000")).call()
-    assert data["signer"] == address("producer") and data["authorization"]["holder"] == address("producer")
-    assert data["authorization"]["nonce"] == 0 and data["authorization"]["lastRecordBlock"] == stone.lastRecordBlock
-    assert data["authorization"]["warranty"] is True
+    assert message["holder"] == address("producer") and message["to"] == address("trader_bw")
+    assert message["nonce"] == "0" and message["lastRecordBlock"] == str(stone.lastRecordBlock)
+    assert message["warranty"] is True
     before = dt.rpc("eth_getBalance", address("producer"), "latest")
     relayed = dt("broadcast", signed, "--dev-account", RELAYER, json=True).json
     assert relayed["from"] == address("producer") and relayed["to"] == address("trader_bw")
@@ -317,13 +317,18 @@ def test_a_tampered_authorization_is_refused_before_sending(dt, tmp_path):
     signed = tmp_path / "signed.json"
     dt("transfer", "BW-TAM-00000", "--to", address("trader_bw"), "--sign-only", signed, "--dev-account", 1)
     original = json.loads(signed.read_text())
-    for field, value in [("to", address(CONSUMER)), ("warranty", True), ("lastRecordBlock", 1), ("holder", address("trader_bw"))]:
+    for field, value in [
+        ("to", address(CONSUMER)),
+        ("warranty", True),
+        ("lastRecordBlock", "1"),
+        ("holder", address("trader_bw")),
+    ]:
         data = json.loads(json.dumps(original))
-        data["authorization"][field] = value
+        data["typedData"]["message"][field] = value
         signed.write_text(json.dumps(data))
         before = dt.block()
         r = dt("broadcast", signed, "--dev-account", RELAYER, expect=2)
-        assert "signature does not match" in r.err and dt.block() == before, field
+        assert "the file was altered after it was signed" in r.err and dt.block() == before, field
 
 
 def test_split_grade_flag_and_verify(dt, tmp_path):

@@ -7,7 +7,8 @@ import time
 
 from cli_support import ADMIN, RELAYER, address, run_rows, write_csv
 
-from diamondtrace.authorizations import Authorization, signed_authorization
+from diamondtrace.authorization_files import signed_file
+from diamondtrace.authorizations import Authorization, sign_authorization
 from diamondtrace.model import Action, token_id
 from diamondtrace.wallet import dev_account
 
@@ -168,7 +169,8 @@ def test_broadcast_refuses_an_expired_or_foreign_signature_in_words(dt, tmp_path
         auth = Authorization(token_id(stone), address("producer"), address("trader_bw"), int(Action.SALE), b"\0" * 32, b"\0" * 32,
                              False, inputs["nonce"], inputs["last_record_block"], deadline)  # fmt: skip
         path = tmp_path / name
-        path.write_text(json.dumps(signed_authorization(account, 31337, inputs["registry"], auth)))
+        signature = sign_authorization(account, 31337, inputs["registry"], auth)
+        path.write_text(json.dumps(signed_file(31337, inputs["registry"], auth, signature)))
         return path
 
     # Signed last month with a deadline that has passed since (the command no longer signs one).
@@ -181,8 +183,9 @@ def test_broadcast_refuses_an_expired_or_foreign_signature_in_words(dt, tmp_path
         RELAYER,
         contains=["expired at", "ask " + address("producer") + " to sign a new one"],
     )
-    # Someone other than the holder signed it (the file's own check passes: the signature is its signer's).
+    # Someone other than the holder signed it.
     foreign = write("foreign.json", int(time.time()) + 86400, dev_account(9))
     refused(dt, "broadcast", foreign, "--dev-account", RELAYER,
-            contains=f"is signed by {address('trader_bw')}, not by the holder it names ({address('producer')})")  # fmt: skip
+            contains=f"the signature is not {address('producer')}'s for this authorization "
+                     f"(it was made by {address('trader_bw')})")  # fmt: skip
     assert dt("verify", stone, json=True).json["holder"] == address("producer")
