@@ -9,7 +9,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from cli_support import ADMIN, RELAYER, address, run_rows, write_csv
+from authorization_support import PRODUCER, holder_of, mint, refused
+from cli_support import ADMIN, RELAYER, address
 
 from diamondtrace.chain import connect
 from diamondtrace.model import token_id
@@ -19,7 +20,6 @@ from diamondtrace.wallet import dev_account
 SIGN = Path(__file__).parents[1] / "wallets" / "sign.mjs"
 CLIENTS = ["eth-sig-util", "ethers", "viem"]
 DEAD = "http://127.0.0.1:9"  # nothing listens there
-PRODUCER = 1  # dev account of the cast's producer, who holds the stones minted here
 
 
 def wallet(mode: str, client: str, path: Path, signer: int = PRODUCER) -> str:
@@ -34,25 +34,6 @@ def wallet(mode: str, client: str, path: Path, signer: int = PRODUCER) -> str:
     )
     assert r.returncode == 0, r.stderr
     return r.stdout.strip()
-
-
-def mint(dt, tmp_path, prefix: str) -> str:
-    dt("mint", write_csv(tmp_path / f"{prefix}.csv", run_rows(prefix, 1)), "--dev-account", PRODUCER)
-    return f"{prefix}-00000"
-
-
-def holder_of(dt, stone: str) -> str:
-    return dt.registry().functions.ownerOf(token_id(stone)).call()
-
-
-def refused(dt, stone, *args, contains):
-    """Exit 2, the reason in words, and nothing sent: no block mined, the stone where it was."""
-    before, held = dt.block(), holder_of(dt, stone)
-    r = dt(*args, expect=2)
-    for text in [contains] if isinstance(contains, str) else contains:
-        assert text in r.err, r.err
-    assert "Traceback" not in r.err and dt.block() == before and holder_of(dt, stone) == held
-    return r
 
 
 @pytest.mark.parametrize("client", CLIENTS)
