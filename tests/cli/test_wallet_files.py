@@ -86,12 +86,15 @@ def test_an_unsigned_file_offline_names_its_holder(dt, tmp_path):
     offline("transfer", stone, "--to", address("trader_bw"), "--unsigned", unsigned, *inputs["options"].split(),
             "--holder", address("producer"))  # fmt: skip
     assert json.loads(unsigned.read_text())["message"]["holder"] == address("producer")
-    # Online, a holder named must hold the stone; --holder is the unsigned file's alone.
+    # Online, a holder named must hold the stone; with --sign-only, --holder is the key's own address or a Safe.
     refused(dt, stone, "transfer", stone, "--to", address("trader_bw"), "--unsigned", tmp_path / "other.json",
             "--holder", address("trader_bw"),
             contains=[f"{address('trader_bw')} does not hold {stone}", "nothing was signed"])  # fmt: skip
     refused(dt, stone, "transfer", stone, "--to", address("trader_bw"), "--sign-only", tmp_path / "other.json",
-            "--holder", address("producer"), "--dev-account", PRODUCER, contains="--holder goes with --unsigned")  # fmt: skip
+            "--holder", address("trader_bw"), "--dev-account", PRODUCER,
+            contains=f"is neither your key's address ({address('producer')}) nor a Safe")  # fmt: skip
+    refused(dt, stone, "transfer", stone, "--to", address("trader_bw"), "--holder", address("producer"),
+            "--dev-account", PRODUCER, contains="--holder goes with --unsigned, or with --sign-only")  # fmt: skip
     assert not (tmp_path / "other.json").exists()
     dt("broadcast", unsigned, "--signature", wallet("sign", "eth-sig-util", unsigned), "--dev-account", RELAYER)
     assert holder_of(dt, stone) == address("trader_bw")
