@@ -96,6 +96,10 @@ def test_an_unsigned_file_offline_names_its_holder(dt, tmp_path):
     refused(dt, stone, "transfer", stone, "--to", address("trader_bw"), "--holder", address("producer"),
             "--dev-account", PRODUCER, contains="--holder goes with --unsigned, or with --sign-only")  # fmt: skip
     assert not (tmp_path / "other.json").exists()
+    # The key's own address as --holder is the plain signed file.
+    dt("transfer", stone, "--to", address("trader_bw"), "--sign-only", tmp_path / "own.json", "--holder", address("producer"),
+       "--dev-account", PRODUCER)  # fmt: skip
+    assert set(json.loads((tmp_path / "own.json").read_text())) == {"description", "typedData", "signature"}
     dt("broadcast", unsigned, "--signature", wallet("sign", "eth-sig-util", unsigned), "--dev-account", RELAYER)
     assert holder_of(dt, stone) == address("trader_bw")
 
