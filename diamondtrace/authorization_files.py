@@ -2,7 +2,10 @@
 parameter of a wallet's `eth_signTypedData_v4`, for the holder's wallet to sign; `transfer
 --sign-only` writes `{"typedData": <that parameter>, "signature": "0x..."}`. Each carries a
 `description` in words beside it, which is not signed (a wallet shows the message itself).
-Reading one back checks, field by field, that it is the registry's authorization."""
+A Safe's owner writes its share of the Safe's signature in the same shape, plus
+`"safe": {"address", "owner"}`: its signature is of the Safe's `SafeMessage` wrapping the
+authorization's digest (see `safe_holders`). Reading one back checks, field by field, that it is
+the registry's authorization."""
 
 from __future__ import annotations
 
@@ -63,15 +66,29 @@ def signed_file(chain_id: int, registry: str, auth: Authorization, signature: by
     }
 
 
+def share_file(chain_id: int, registry: str, auth: Authorization, owner: str, signature: bytes, of: str) -> dict[str, Any]:
+    """One owner's share of the signature of the Safe that holds the stone (`auth.holder`); `of`
+    says how many owners must sign, in words."""
+    return {
+        "description": (
+            f"One owner's share of Safe {auth.holder}'s signature ({of}): its owner {owner} signed the Safe's "
+            f"SafeMessage wrapping this authorization's EIP-712 digest. {describe(chain_id, registry, auth)}"
+        ),
+        "typedData": typed_data(chain_id, registry, auth),
+        "signature": "0x" + signature.hex(),
+        "safe": {"address": auth.holder, "owner": owner},
+    }
+
+
 Online = Callable[[], tuple[int, Registry]]
 
 
 def unsigned(out: Path, move: Move, given: Given, holder: str | None, online: Online) -> Authorization:
     """Writes the authorization for `move` to `out` for `holder` (None: the stone's holder on the
     chain) to sign in its own wallet; no key is needed."""
-    _check_free(out)
+    check_free(out)
     inputs, auth = authorize(move, lambda _: holder, given, online)
-    _write(out, unsigned_file(inputs.chain_id, inputs.registry, auth))
+    write(out, unsigned_file(inputs.chain_id, inputs.registry, auth))
     return auth
 
 
@@ -79,15 +96,15 @@ def sign_only(
     out: Path, move: Move, given: Given, signer_for: Callable[[int], Signer], online: Online
 ) -> tuple[Signer, Authorization]:
     """Signs the authorization for `move` with the holder's key and writes it to `out`."""
-    _check_free(out)
+    check_free(out)
     inputs, auth = authorize(move, lambda chain_id: signer_for(chain_id).address, given, online)
     signer = signer_for(inputs.chain_id)
     signature = sign_authorization(signer.account, inputs.chain_id, inputs.registry, auth)
-    _write(out, signed_file(inputs.chain_id, inputs.registry, auth, signature))
+    write(out, signed_file(inputs.chain_id, inputs.registry, auth, signature))
     return signer, auth
 
 
-def _check_free(out: Path) -> None:
+def check_free(out: Path) -> None:
     if out.exists():
         raise _taken(out)
 
@@ -96,7 +113,7 @@ def _taken(out: Path) -> InputError:
     return InputError(f"{out} already exists; choose another file")
 
 
-def _write(out: Path, data: dict[str, Any]) -> None:
+def write(out: Path, data: dict[str, Any]) -> None:
     try:
         with open(out, "x", encoding="utf-8") as fp:
             fp.write(json.dumps(data, indent=2) + "\n")
@@ -120,6 +137,7 @@ class AuthorizationFile:
     registry: str
     auth: Authorization
     signature: bytes
+    owner: str | None = None  # a Safe owner's share: `signature` is the owner's, of the Safe's SafeMessage
 
 
 def read(path: Path, signature: str | None = None) -> AuthorizationFile:
@@ -147,7 +165,21 @@ def read(path: Path, signature: str | None = None) -> AuthorizationFile:
             f"{path} is not a custody authorization: it has neither typedData (a signed file) nor types (an unsigned one)"
         )
     chain_id, registry, auth = _typed(typed, source)
-    return AuthorizationFile(source, chain_id, registry, auth, _signature(signature_text, where))
+    owner = _owner(data["safe"], auth, source) if "safe" in data else None
+    return AuthorizationFile(source, chain_id, registry, auth, _signature(signature_text, where), owner)
+
+
+def _owner(safe: Any, auth: Authorization, source: str) -> str:
+    """The owner whose share a file is, once its `safe` part names the authorization's holder."""
+    if not isinstance(safe, dict) or set(safe) != {"address", "owner"}:
+        raise InputError(f'{source}: its "safe" part must have exactly address (the Safe that holds the stone) and owner')
+    address = _field(safe["address"], "address", f"{source}: safe.address")
+    if address != auth.holder:
+        raise InputError(
+            f"{source}: safe.address {address} is not the authorization's holder {auth.holder}: "
+            "a Safe's owners sign for the Safe that holds the stone"
+        )
+    return _field(safe["owner"], "address", f"{source}: safe.owner")
 
 
 def _typed(typed: Any, source: str) -> tuple[int, str, Authorization]:

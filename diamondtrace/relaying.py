@@ -1,7 +1,8 @@
 """Broadcasting a signed authorization from any funded account, once it is checked against the
 chain: signed for this chain and registry, by the holder it names (its key, or its contract
 wallet's ERC-1271 answer) for exactly what the file says, and usable now. Each refusal is said in
-words before anything is sent."""
+words before anything is sent. A Safe holder's owners each sign a share, in a file of its own;
+the shares are combined into the Safe's signature (`safe_holders`) and checked as any other."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import ContractCustomError, ContractLogicError
 
-from . import authorization_files
+from . import authorization_files, safe_holders
 from .authorization_files import AuthorizationFile
 from .authorizations import digest
 from .chain import rpc
@@ -32,7 +33,10 @@ _HALF_N = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
 
 def check_usable(reader: Registry, chain_id: int, signed: AuthorizationFile) -> None:
     """Refuses, in words and before anything is sent, an authorization the registry would refuse."""
-    why = _elsewhere(reader, chain_id, signed) or _not_the_holders(reader.w3, signed) or _unusable(reader, signed)
+    _refuse(_elsewhere(reader, chain_id, signed) or _not_the_holders(reader.w3, signed) or _unusable(reader, signed))
+
+
+def _refuse(why: str | None) -> None:
     if why:
         raise InputError(f"{why}; nothing was sent")
 
@@ -135,10 +139,24 @@ def _unusable(reader: Registry, signed: AuthorizationFile) -> str | None:
     return None
 
 
-def broadcast(registry: Contract, sender: Sender, path: Path, signature: str | None = None) -> tuple[AuthorizationFile, Sent]:
-    """Submits the authorization in `path` (signed, or with the holder's `signature` of an
-    unsigned file) from `sender`, any funded account, once it is checked as above."""
-    signed = authorization_files.read(path, signature)
-    check_usable(Registry(registry), sender.chain.chain_id, signed)
+def broadcast(
+    registry: Contract, sender: Sender, paths: list[Path], signature: str | None = None
+) -> tuple[AuthorizationFile, Sent]:
+    """Submits the authorization in `paths` from `sender`, any funded account, once it is checked
+    as above: one file, signed (or unsigned, with the holder's `signature`), or the shares of a
+    Safe holder's owners, combined into the Safe's signature."""
+    if signature is not None and len(paths) > 1:
+        raise InputError("--signature goes with one unsigned file; several files are the shares of a Safe's owners")
+    files = [authorization_files.read(path, signature) for path in paths]
+    reader, chain_id = Registry(registry), sender.chain.chain_id
+    first = files[0]
+    _refuse(_elsewhere(reader, chain_id, first))
+    signed = first
+    if len(files) > 1 or first.owner is not None:
+        try:
+            signed = safe_holders.combined(reader.w3, files)
+        except InputError as exc:
+            raise InputError(f"{exc}; nothing was sent") from None
+    check_usable(reader, chain_id, signed)
     auth = signed.auth
     return signed, sender.send(registry.functions.transferCustodySigned(auth.as_tuple(), signed.signature))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .. import authorization_files, authorizations, custody, documents, relaying
+from .. import authorization_files, authorizations, custody, documents, relaying, safe_holders
 from ..errors import InputError
 from ..model import NAMED_ACTIONS, ZERO32, Action, parse_address, stone_id, text32
 from ..reader import Registry
@@ -20,8 +20,8 @@ def transfer(ctx: Context) -> int:
     action = Action.parse(args.action)
     document = documents.document_hash(args.document)
     certificate = text32(args.kp, "--kp") if args.kp else ZERO32
-    if args.holder is not None and args.unsigned is None:
-        raise InputError("--holder goes with --unsigned (with --sign-only, the key signs for its own address)")
+    if args.holder is not None and not (args.unsigned or args.sign_only):
+        raise InputError("--holder goes with --unsigned, or with --sign-only for a Safe whose owner signs")
     if args.sign_only or args.unsigned:
         move = authorizations.Move(token, to, action, document, certificate, args.warranty, args.valid_until)
         return _unsigned(ctx, move) if args.unsigned else _sign_only(ctx, move)
@@ -47,12 +47,37 @@ def _online(ctx: Context):
 
 
 def _sign_only(ctx: Context, move: authorizations.Move) -> int:
-    out = ctx.args.sign_only
+    args = ctx.args
+    out = args.sign_only
+    holder = parse_address(args.holder, "--holder") if args.holder is not None else None
+    if holder is not None and holder != ctx.signer(args.chain_id).address:
+        return _safe_share(ctx, move, holder)
     signer, auth = authorization_files.sign_only(out, move, _given(ctx), ctx.signer, _online(ctx))
     ctx.result(
         {"signed": str(out), "signer": signer.address, "nonce": auth.nonce, "deadline": auth.deadline},
         f"wrote {out}: {signer.address} authorizes moving {stone_id(move.token)} to {move.to} ({move.action.label}); "
         f"anyone can submit it with `diamondtrace broadcast {out}`",
+    )
+    return 0
+
+
+def _safe_share(ctx: Context, move: authorizations.Move, safe: str) -> int:
+    out = ctx.args.sign_only
+    share = safe_holders.sign_share(out, move, _given(ctx), safe, ctx.signer, _online(ctx))
+    auth = share.auth
+    ctx.result(
+        {
+            "signed": str(out),
+            "signer": share.owner,
+            "safe": safe,
+            "owners": share.owners,
+            "threshold": share.threshold,
+            "nonce": auth.nonce,
+            "deadline": auth.deadline,
+        },
+        f"wrote {out}: {share.owner}'s share of Safe {safe}'s authorization to move {stone_id(move.token)} to {move.to} "
+        f"({move.action.label}); {share.of()}: once they have, anyone submits their files together with "
+        "`diamondtrace broadcast FILE1 FILE2 ...`",
     )
     return 0
 
@@ -134,7 +159,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     moving.add_argument(
         "--holder",
         metavar="ADDRESS",
-        help="with --unsigned: the stone's holder, who signs (read from the chain when online; required offline)",
+        help="with --unsigned: the stone's holder, who signs (read from the chain when online; required offline); "
+        "with --sign-only: the Safe that holds the stone, of which the key is an owner (writes that owner's share)",
     )
     offline = "with --sign-only or --unsigned"
     moving.add_argument("--chain-id", type=int, help=f"{offline}, and --registry: sign offline for this chain")
@@ -153,7 +179,12 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     relayed = command(commands, "broadcast", broadcast, "submit a signed authorization from any funded account")
     relayed.add_argument(
-        "signed", type=Path, metavar="FILE", help="the file `transfer --sign-only` wrote, or one `transfer --unsigned` wrote"
+        "signed",
+        type=Path,
+        nargs="+",
+        metavar="FILE",
+        help="the file `transfer --sign-only` wrote, or one `transfer --unsigned` wrote; "
+        "for a Safe holder, its owners' files (`transfer --holder SAFE --sign-only`), enough for its threshold",
     )
     relayed.add_argument(
         "--signature",

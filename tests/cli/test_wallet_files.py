@@ -9,7 +9,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from cli_support import ADMIN, RELAYER, address, run_rows, write_csv
+from authorization_support import PRODUCER, holder_of, mint, refused
+from cli_support import ADMIN, RELAYER, address
 
 from diamondtrace.chain import connect
 from diamondtrace.model import token_id
@@ -19,7 +20,6 @@ from diamondtrace.wallet import dev_account
 SIGN = Path(__file__).parents[1] / "wallets" / "sign.mjs"
 CLIENTS = ["eth-sig-util", "ethers", "viem"]
 DEAD = "http://127.0.0.1:9"  # nothing listens there
-PRODUCER = 1  # dev account of the cast's producer, who holds the stones minted here
 
 
 def wallet(mode: str, client: str, path: Path, signer: int = PRODUCER) -> str:
@@ -34,25 +34,6 @@ def wallet(mode: str, client: str, path: Path, signer: int = PRODUCER) -> str:
     )
     assert r.returncode == 0, r.stderr
     return r.stdout.strip()
-
-
-def mint(dt, tmp_path, prefix: str) -> str:
-    dt("mint", write_csv(tmp_path / f"{prefix}.csv", run_rows(prefix, 1)), "--dev-account", PRODUCER)
-    return f"{prefix}-00000"
-
-
-def holder_of(dt, stone: str) -> str:
-    return dt.registry().functions.ownerOf(token_id(stone)).call()
-
-
-def refused(dt, stone, *args, contains):
-    """Exit 2, the reason in words, and nothing sent: no block mined, the stone where it was."""
-    before, held = dt.block(), holder_of(dt, stone)
-    r = dt(*args, expect=2)
-    for text in [contains] if isinstance(contains, str) else contains:
-        assert text in r.err, r.err
-    assert "Traceback" not in r.err and dt.block() == before and holder_of(dt, stone) == held
-    return r
 
 
 @pytest.mark.parametrize("client", CLIENTS)
@@ -105,13 +86,20 @@ def test_an_unsigned_file_offline_names_its_holder(dt, tmp_path):
     offline("transfer", stone, "--to", address("trader_bw"), "--unsigned", unsigned, *inputs["options"].split(),
             "--holder", address("producer"))  # fmt: skip
     assert json.loads(unsigned.read_text())["message"]["holder"] == address("producer")
-    # Online, a holder named must hold the stone; --holder is the unsigned file's alone.
+    # Online, a holder named must hold the stone; with --sign-only, --holder is the key's own address or a Safe.
     refused(dt, stone, "transfer", stone, "--to", address("trader_bw"), "--unsigned", tmp_path / "other.json",
             "--holder", address("trader_bw"),
             contains=[f"{address('trader_bw')} does not hold {stone}", "nothing was signed"])  # fmt: skip
     refused(dt, stone, "transfer", stone, "--to", address("trader_bw"), "--sign-only", tmp_path / "other.json",
-            "--holder", address("producer"), "--dev-account", PRODUCER, contains="--holder goes with --unsigned")  # fmt: skip
+            "--holder", address("trader_bw"), "--dev-account", PRODUCER,
+            contains=f"is neither your key's address ({address('producer')}) nor a Safe")  # fmt: skip
+    refused(dt, stone, "transfer", stone, "--to", address("trader_bw"), "--holder", address("producer"),
+            "--dev-account", PRODUCER, contains="--holder goes with --unsigned, or with --sign-only")  # fmt: skip
     assert not (tmp_path / "other.json").exists()
+    # The key's own address as --holder is the plain signed file.
+    dt("transfer", stone, "--to", address("trader_bw"), "--sign-only", tmp_path / "own.json", "--holder", address("producer"),
+       "--dev-account", PRODUCER)  # fmt: skip
+    assert set(json.loads((tmp_path / "own.json").read_text())) == {"description", "typedData", "signature"}
     dt("broadcast", unsigned, "--signature", wallet("sign", "eth-sig-util", unsigned), "--dev-account", RELAYER)
     assert holder_of(dt, stone) == address("trader_bw")
 
