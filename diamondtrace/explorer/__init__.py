@@ -1,9 +1,9 @@
 """The consumer's view: a web explorer for the registry, reading the chain live. It holds no key
-and sends nothing; its `/submit` page sends from the visitor's own browser wallet.
+and sends nothing; its wallet pages (`/submit`, `/wallet`) use the visitor's own browser wallet.
 
 Server-rendered pages that work without JavaScript and on a phone, with nothing fetched from the
-internet (the wallet page alone runs a script, the explorer's own). Every page is built from the chain on each request; `/api/stone/<id>` returns exactly
-what `verify --json` prints.
+internet (the wallet pages alone run a script, the explorer's own). Every page is built from the
+chain on each request; `/api/stone/<id>` returns exactly what `verify --json` prints.
 
 - `server`: routes, status codes, the stylesheet, the server thread;
 - `pages`: what each page shows, gathered from the chain as typed values;

@@ -1,8 +1,9 @@
-"""The explorer's pages that reach the visitor's own browser wallet: what their script needs to
-know about this registry, and the registry's refusals in words for it.
+"""The explorer's pages that reach the visitor's own browser wallet: what their scripts need to
+know about this registry, and the registry's refusals in words for them.
 
-The script (diamondtrace/static/submit.js) builds the call in the browser and sends it from the
-wallet; the explorer itself never signs, holds a key or sends a transaction.
+The scripts (diamondtrace/static/: submit.js, wallet.js, and wallets.js, which they share) build
+any call in the browser and send it from the wallet; the explorer itself never signs, holds a key
+or sends a transaction.
 """
 
 from __future__ import annotations
@@ -38,6 +39,18 @@ def submit(view: View) -> Page:
         fields=[f"{c['name']}:{c['type']}" for c in authorization],
     )
     return Page("submit.html", "Submit a signed authorization", data, script="submit.js")
+
+
+@dataclass(frozen=True)
+class Registry:
+    address: str
+    chain_id: int
+
+
+def connect(view: View) -> Page:
+    """Connects the wallet, then opens the connected account's address page."""
+    data = Registry(view.registry.address, view.chain.chain_id)
+    return Page("wallet.html", "Your stones and profile", data, script="wallet.js")
 
 
 def revert_reason(data: str) -> str:

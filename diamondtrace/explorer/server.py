@@ -47,6 +47,7 @@ ROUTES: list[tuple[re.Pattern[str], Callable[..., Page]]] = [
     (re.compile(r"/address/([^/]+)"), pages.address),
     (re.compile(r"/tx/([^/]+)"), pages.transaction),
     (re.compile(r"/submit"), browser_wallet.submit),
+    (re.compile(r"/wallet"), browser_wallet.connect),
 ]
 
 

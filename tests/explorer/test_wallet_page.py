@@ -1,7 +1,8 @@
-"""The "Submit a signed authorization" page in Chromium with JavaScript on, reaching a test wallet
-injected into the page: an EIP-1193 provider announced by EIP-6963 (or set as window.ethereum),
-backed by a local key and the demo's chain. Every request the page makes goes to the real chain
-(eth_sendTransaction is signed here with eth-account and sent raw); the chain is checked after."""
+"""The wallet pages ("Submit a signed authorization", "Your stones and profile") in Chromium with
+JavaScript on, reaching a test wallet injected into the page: an EIP-1193 provider announced by
+EIP-6963 (or set as window.ethereum), backed by a local key and the demo's chain. Every request
+the page makes goes to the real chain (eth_sendTransaction is signed here with eth-account and sent
+raw); the chain is checked after."""
 
 from __future__ import annotations
 
@@ -93,13 +94,13 @@ class Wallet:
         return answer
 
 
-def wallet_page(browser, site: str, wallet: Wallet, legacy: bool = False):
+def wallet_page(browser, site: str, wallet: Wallet, legacy: bool = False, path: str = "/submit"):
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
     page.on("dialog", lambda dialog: pytest.fail(f"the page opened a dialog: {dialog.message}"))
     page.expose_function("__testWallet", wallet.request)
     page.add_init_script(("window.__LEGACY__ = true;" if legacy else "") + PROVIDER)
-    page.goto(f"{site}/submit")
+    page.goto(site + path)
     return page
 
 
@@ -271,8 +272,10 @@ def test_the_wallet_page_alone_runs_a_script_and_says_so_without_javascript(demo
     assert "This page needs JavaScript" in page.inner_text("main") and page.is_disabled("#submit")
     for path in ["/", f"/stone/{demo.consumer_stone}", f"/address/{dt_address(demo, 'trader')}"]:
         assert "script-src" not in requests.get(site + path).headers["Content-Security-Policy"], path
-    served = requests.get(f"{site}/static/submit.js")
-    assert served.headers["Content-Type"].startswith("text/javascript") and "eip6963:requestProvider" in served.text
+    for script in ["submit.js", "wallets.js"]:
+        served = requests.get(f"{site}/static/{script}")
+        assert served.status_code == 200 and served.headers["Content-Type"].startswith("text/javascript"), script
+    assert 'from "./wallets.js"' in requests.get(f"{site}/static/submit.js").text
 
 
 def test_the_registrys_refusals_in_words_for_the_page(site):
@@ -283,3 +286,35 @@ def test_the_registrys_refusals_in_words_for_the_page(site):
     assert truncated.status_code == 400 and "does not decode" in truncated.json()["error"]
     assert requests.get(f"{site}/api/revert/0x12345678").json() == {"reason": "unknown error 0x12345678"}
     assert requests.get(f"{site}/api/revert/0xzz").status_code == 404
+
+
+def test_connecting_the_wallet_opens_the_accounts_stones_and_profile(demo, site, browser):
+    manufacturer = CAST["manufacturer"][0]
+    wallet = Wallet(demo.rpc_url, index=manufacturer)
+    page = wallet_page(browser, site, wallet, path="/wallet")
+    page.click("#connect")
+    page.wait_for_url(f"**/address/{dev_account(manufacturer).address}")
+    assert "Surat Diamond Works" in page.inner_text("h1")
+    assert f"IN-SRT-{demo.run}-2" in page.locator("section", has_text="Holds now").inner_text()
+    assert wallet.asked == ["eth_requestAccounts"]  # connecting reads the address, nothing more
+    page.context.close()
+
+
+def test_connecting_rejected_or_without_a_wallet_is_said_plainly(demo, site, browser):
+    wallet = Wallet(demo.rpc_url, reject=frozenset({"eth_requestAccounts"}))
+    page = wallet_page(browser, site, wallet, path="/wallet")
+    page.click("#connect")
+    assert outcome(page) == ("failed", "You rejected the request in your wallet: nothing was sent.")
+    assert page.url == f"{site}/wallet"
+    page.context.close()
+    context = browser.new_context()
+    bare = context.new_page()
+    requested = []
+    bare.on("request", lambda request: requested.append(request.url))
+    bare.goto(f"{site}/wallet")
+    bare.wait_for_function("document.getElementById('wallet').value === 'No browser wallet found'")
+    assert bare.is_disabled("#connect")
+    # The page's own script and the module it shares with /submit, from the explorer, and nothing else.
+    scripts = [f"{site}/static/wallet.js", f"{site}/static/wallets.js"]
+    assert requested == [f"{site}/wallet", f"{site}/static/explorer.css", *scripts]
+    context.close()
