@@ -60,7 +60,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="also every holder's description, each with its author (reads the whole chain)",
     )
 
-    explore = command(commands, "explorer", explorer, "serve the read-only web explorer for the registry")
+    explore = command(commands, "explorer", explorer, "serve the web explorer for the registry")
     explore.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
     explore.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
 

@@ -42,6 +42,7 @@ class Page:
     template: str
     title: str
     data: Any = None
+    script: str | None = None  # a file of diamondtrace/static/ the page runs; most pages run none
 
 
 # ------------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 from .. import verify
 from ..errors import ChainError, DiamondTraceError, InputError, NotFound
 from ..model import parse_stone
-from . import pages
+from . import browser_wallet, pages
 from .pages import BadRequest, Page
 from .reads import View
 from .render import render
@@ -29,15 +29,14 @@ from .render import render
 log = logging.getLogger("diamondtrace.explorer")
 
 STATIC = resources.files("diamondtrace") / "static"
-STATIC_TYPES = {".css": "text/css"}
-# The pages run no script and load nothing from elsewhere; the policy says so to the browser, a
-# second wall behind the templates' escaping.
-HTML_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-    "base-uri 'none'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
+STATIC_TYPES = {".css": "text/css", ".js": "text/javascript"}
+# The pages load nothing from elsewhere and, but for the few that reach a browser wallet, run no
+# script; the policy says so to the browser, a second wall behind the templates' escaping.
+POLICY = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+# A wallet page runs the explorer's own script file (never inline script) and asks only the
+# explorer itself (the registry's refusals in words); the wallet is reached inside the page.
+SCRIPT_POLICY = "; script-src 'self'; connect-src 'self'"
+HTML_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 # Matched on the path as sent, so a percent-encoded `/` stays inside its segment; each segment is
 # decoded before it reaches its page.
 ROUTES: list[tuple[re.Pattern[str], Callable[..., Page]]] = [
@@ -47,6 +46,8 @@ ROUTES: list[tuple[re.Pattern[str], Callable[..., Page]]] = [
     (re.compile(r"/kp/([^/]+)/([^/]+)"), pages.certificate),
     (re.compile(r"/address/([^/]+)"), pages.address),
     (re.compile(r"/tx/([^/]+)"), pages.transaction),
+    (re.compile(r"/submit"), browser_wallet.submit),
+    (re.compile(r"/wallet"), browser_wallet.connect),
 ]
 
 
@@ -59,8 +60,11 @@ class Response:
 
 
 def html(status: int, page: Page, view: View | None = None, query: str = "") -> Response:
-    body = render(page.template, title=page.title, page=page.data, people=view.people if view else None, query=query)
-    return Response(status, "text/html", body, dict(HTML_HEADERS))
+    body = render(
+        page.template, title=page.title, page=page.data, script=page.script, people=view.people if view else None, query=query
+    )
+    policy = POLICY + (SCRIPT_POLICY if page.script else "")
+    return Response(status, "text/html", body, {"Content-Security-Policy": policy, **HTML_HEADERS})
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,9 @@ class Explorer:
         match = re.fullmatch(r"/api/stone/([^/]+)", path)
         if match:
             return self._api_stone(unquote(match.group(1)))
+        match = re.fullmatch(r"/api/revert/(0x(?:[0-9a-fA-F]{2})*)", path)
+        if match:
+            return _api_revert(match.group(1))
         for pattern, page in ROUTES:
             match = pattern.fullmatch(path)
             if match:
@@ -131,12 +138,20 @@ class Explorer:
             return _json(503, {"error": str(exc)})
 
 
+def _api_revert(data: str) -> Response:
+    """The registry's refusal in words, for a wallet page that simulated a call."""
+    try:
+        return _json(200, {"reason": browser_wallet.revert_reason(data)})
+    except InputError as exc:
+        return _json(400, {"error": str(exc)})
+
+
 def _json(status: int, value: Any) -> Response:
     return Response(status, "application/json", json.dumps(value, indent=2))
 
 
 def static(name: str) -> Response:
-    """A file of diamondtrace/static/ (the stylesheet), by its plain name only."""
+    """A file of diamondtrace/static/ (the stylesheet, the wallet pages' scripts), by its plain name only."""
     kind = STATIC_TYPES.get(Path(name).suffix)
     resource = STATIC / name
     if kind is None or not re.fullmatch(r"[a-z0-9-]+\.[a-z]+", name) or not resource.is_file():
