@@ -8,14 +8,16 @@ or sends a transaction.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from eth_utils import function_abi_to_4byte_selector
 from faster_eth_abi.exceptions import DecodingError
 
+from .. import authorizations
 from ..artifacts import abi, describe_revert
 from ..errors import InputError
-from ..model import NAMED_ACTIONS, TEXT_PATTERN, Action, parse_stone, stone_id
+from ..model import NAMED_ACTIONS, TEXT_PATTERN, ZERO32, Action, parse_stone, stone_id
 from .pages import BadRequest, Page
 from .reads import View
 
@@ -76,6 +78,10 @@ class MovePage:
     actions: list[tuple[str, int]]  # the actions a holder may name, (label, value)
     default_action: str
     kp_pattern: str  # a KP certificate number as `text32` takes it (model.TEXT_PATTERN)
+    # What `transfer --unsigned` would write for the holder now (its nonce, the stone's last record
+    # block), as JSON: the script fills in the move and the deadline, `validity` seconds ahead.
+    typed_data: str
+    validity: int
 
 
 def move(view: View, ref: str) -> Page:
@@ -85,6 +91,10 @@ def move(view: View, ref: str) -> Page:
     except InputError as exc:
         raise BadRequest(str(exc)) from None
     stone = view.registry.stone(token)
+    inputs = authorizations.signing_inputs(view.registry, view.chain.chain_id, token)
+    blank = authorizations.Authorization(
+        token, stone.holder, stone.holder, 0, ZERO32, ZERO32, False, inputs.nonce, inputs.last_record_block, 0
+    )
     moved = _function(MOVED)
     assert [i["type"] for i in moved["inputs"]] == ["address", "uint256", "uint8", "bytes32", "bytes32", "bool"], moved
     data = MovePage(
@@ -98,6 +108,8 @@ def move(view: View, ref: str) -> Page:
         actions=[(a.label, int(a)) for a in NAMED_ACTIONS],
         default_action=Action.SALE.label,
         kp_pattern="(?! )" + TEXT_PATTERN.pattern,  # text32 refuses a leading space too
+        typed_data=json.dumps(authorizations.typed_data(view.chain.chain_id, view.registry.address, blank)),
+        validity=authorizations.DEFAULT_VALIDITY,
     )
     return Page("move.html", f"Move {data.stone_id} from your wallet", data, script="move.js")
 

@@ -9,7 +9,7 @@ import * as wallets from "./wallets.js";
 
 const upload = document.getElementById("document");
 const hashShown = document.getElementById("document-hash");
-const { form, button, show, chosen } = wallets.walletForm("move-form", "move");
+const { form, buttons, show, chosen } = wallets.walletForm("move-form", "move", "sign");
 // What the explorer knows of its registry and the stone: the page carries it.
 const registry = form.dataset.registry;
 const chainId = BigInt(form.dataset.chainId);
@@ -54,7 +54,34 @@ upload.addEventListener("change", async () => {
   hashShown.textContent = upload.files.length ? `keccak-256 0x${await documentHash()}` : "";
 });
 
-wallets.onSubmit(form, button, show, async (onSent) => {
+// The same move as an authorization the holder signs (eth_signTypedData_v4 of what `transfer
+// --unsigned` writes), saved as a `--sign-only` file for someone else to send.
+async function signFor(provider, account, move) {
+  const typed = JSON.parse(form.dataset.typedData);
+  if (typed.message.holder.toLowerCase() !== account.toLowerCase()) {
+    throw new wallets.Refusal("The stone moved since this page was built: reload it and sign again. Nothing was signed.");
+  }
+  const deadline = Math.floor(Date.now() / 1000) + Number(form.dataset.validity);
+  Object.assign(typed.message, { ...move, action: String(move.action), deadline: String(deadline) });
+  show("working", "Sign the authorization in your wallet…");
+  const signature = await wallets.ask(provider, "eth_signTypedData_v4", [account, JSON.stringify(typed)]);
+  if (typeof signature !== "string" || !/^0x([0-9a-fA-F]{2})+$/.test(signature)) {
+    throw new Error(`it answered ${JSON.stringify(signature)}, not a signature`);
+  }
+  const name = `${stone}-authorization.json`;
+  const file = new Blob([`${JSON.stringify({ typedData: typed, signature }, null, 2)}\n`], { type: "application/json" });
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(file);
+  link.download = name;
+  link.click();
+  show("done", `Signed: your browser saved ${name}; nothing was sent. Whoever sends it runs \`diamondtrace broadcast ${name}\` or submits it on`, [
+    ["/submit", "/submit"],
+  ]);
+}
+
+wallets.onSubmit(form, buttons, show, async (onSent, submitter) => {
+  const signing = submitter && submitter.id === "sign";
+  const nothing = signing ? "nothing was signed" : "nothing was sent";
   const to = recipient();
   const kp = certificate();
   const warranty = document.getElementById("warranty").checked;
@@ -72,7 +99,12 @@ wallets.onSubmit(form, button, show, async (onSent) => {
     form.dataset.selector + wallets.addressWord(to) + wallets.word(token) + wallets.word(action) + document_ + kp + wallets.word(warranty ? 1n : 0n);
   const transaction = { from: account, to: registry, data };
   show("working", "Asking the registry whether it accepts this move…");
-  await wallets.simulate(provider, transaction, "The registry refuses this move, so nothing was sent");
+  // An authorization is held to every rule of transferCustody: the same question answers both.
+  await wallets.simulate(provider, transaction, `The registry refuses this move, so ${nothing}`);
+  if (signing) {
+    await signFor(provider, account, { to, action, document: `0x${document_}`, certificate: `0x${kp}`, warranty });
+    return;
+  }
   show("working", "Confirm the transaction in your wallet…");
   const done = (block) => `Done: ${stone} moved to ${to} in block ${block} (document 0x${document_}).`;
   await wallets.sendAndFollow(provider, transaction, show, `/stone/0x${token.toString(16)}`, done, onSent);

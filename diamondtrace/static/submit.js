@@ -18,7 +18,7 @@ import {
 
 const pasted = document.getElementById("authorization");
 const upload = document.getElementById("authorization-file");
-const { form, button, show, chosen } = walletForm("submit-form", "submit");
+const { form, buttons, show, chosen } = walletForm("submit-form", "submit");
 // What the explorer knows of its registry: the page carries it, so the script holds no copy.
 const registry = form.dataset.registry;
 const chainId = BigInt(form.dataset.chainId);
@@ -131,7 +131,7 @@ upload.addEventListener("change", async () => {
   if (file) pasted.value = await file.text();
 });
 
-onSubmit(form, button, show, async (onSent) => {
+onSubmit(form, buttons, show, async (onSent) => {
   if (!pasted.value.trim()) throw new Refusal("Choose the signed file or paste it first.");
   await submit(pasted.value, chosen(), onSent);
 });

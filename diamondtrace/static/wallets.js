@@ -24,20 +24,22 @@ export function statusLine(element) {
 }
 
 // A wallet page's parts: its form (whose data attributes carry what the explorer knows of its
-// registry, so no script holds a copy), its button, the status line and the chosen wallet.
-export function walletForm(formId, buttonId) {
-  const button = document.getElementById(buttonId);
+// registry, so no script holds a copy), its buttons (the first as `button`), the status line and
+// the chosen wallet.
+export function walletForm(formId, ...buttonIds) {
+  const buttons = buttonIds.map((id) => document.getElementById(id));
   return {
     form: document.getElementById(formId),
-    button,
+    button: buttons[0],
+    buttons,
     show: statusLine(document.getElementById("status")),
-    chosen: walletChoice(document.getElementById("wallet"), button),
+    chosen: walletChoice(document.getElementById("wallet"), buttons),
   };
 }
 
-// Lists the wallets in `choice` (a <select>) as they announce themselves, and enables `button`
+// Lists the wallets in `choice` (a <select>) as they announce themselves, and enables `buttons`
 // once there is one; returns the chosen wallet's provider, or null.
-export function walletChoice(choice, button) {
+function walletChoice(choice, buttons) {
   const announced = [];
   const available = () =>
     announced.length ? announced : window.ethereum ? [{ info: { name: "Browser wallet" }, provider: window.ethereum }] : [];
@@ -47,7 +49,7 @@ export function walletChoice(choice, button) {
     choice.replaceChildren(...found.map((wallet, index) => new Option(wallet.info.name, String(index))));
     if (!found.length) choice.append(new Option("No browser wallet found"));
     choice.disabled = found.length < 2;
-    button.disabled = !found.length;
+    for (const button of buttons) button.disabled = !found.length;
   }
 
   window.addEventListener("eip6963:announceProvider", (event) => {
@@ -175,23 +177,25 @@ export async function sendAndFollow(provider, transaction, show, stone, done, on
   show("done", done(block), links);
 }
 
-// Runs `task(onSent)` when `form` is submitted, `button` disabled meanwhile; whatever fails ends
-// up in words on the status line, saying whether a transaction was sent.
-export function onSubmit(form, button, show, task) {
+// Runs `task(onSent, submitter)` when `form` is submitted (by `submitter`, one of `buttons`), the
+// buttons disabled meanwhile; whatever fails ends up in words on the status line, saying whether
+// a transaction was sent.
+export function onSubmit(form, buttons, show, task) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    button.disabled = true;
+    for (const button of buttons) button.disabled = true;
     let sent = null;
     try {
-      await task((hash) => {
+      const onSent = (hash) => {
         sent = hash;
-      });
+      };
+      await task(onSent, event.submitter);
     } catch (error) {
       const after = sent ? `Transaction ${sent} was sent; follow it on its page.` : "Nothing was sent.";
       const failure = error instanceof Refusal ? error.message : `Your wallet failed: ${(error && error.message) || error}. ${after}`;
       show("failed", failure, sent ? [["The transaction", `/tx/${sent}`]] : []);
     } finally {
-      button.disabled = false;
+      for (const button of buttons) button.disabled = false;
     }
   });
 }

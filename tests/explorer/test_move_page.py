@@ -9,8 +9,8 @@ from pathlib import Path
 
 import requests
 from eth_utils import keccak
-from explorer_support import SCREENSHOTS
-from test_wallet_page import RECIPIENT, TRADER, Wallet, dt_address, outcome, wallet_page
+from explorer_support import SCREENSHOTS, dt
+from test_wallet_page import RECIPIENT, RELAYER, TRADER, Wallet, dt_address, outcome, wallet_page
 
 from diamondtrace.wallet import dev_account
 
@@ -30,7 +30,8 @@ def test_the_vendored_keccak_is_node_modules_own_and_self_contained():
         assert all(path.removeprefix("./") in VENDORED for path in imported), (name, imported)
 
 
-def _move(browser, site, wallet, stone, to, document: Path | None = None, kp: str = "", warranty: bool = False):
+def _filled(browser, site, wallet, stone, to, document: Path | None = None, kp: str = "", warranty: bool = False):
+    """/move/<stone> with its form filled in; returns the page and the requests it made."""
     requests_made: list = []
     page = wallet_page(browser, site, wallet, path=f"/move/{stone}", seen=requests_made)
     page.fill("#to", to)
@@ -41,7 +42,12 @@ def _move(browser, site, wallet, stone, to, document: Path | None = None, kp: st
         page.check("#warranty")
     if document:
         page.set_input_files("#document", str(document))
-        page.wait_for_function("document.getElementById('document-hash').textContent.startsWith('keccak-256 0x')")
+        page.wait_for_selector("#document-hash:has-text('keccak-256 0x')")
+    return page, requests_made
+
+
+def _move(*args, **kwargs):
+    page, requests_made = _filled(*args, **kwargs)
     page.click("#move")
     return page, requests_made
 
@@ -81,6 +87,36 @@ def test_the_holder_moves_its_stone_with_a_document_hashed_in_the_browser(demo, 
     page.context.close()
 
 
+def test_the_holder_signs_for_someone_else_and_broadcast_sends_the_downloaded_file(demo, site, api, browser, tmp_path):
+    stone = f"BW-JW-{demo.run}-00014"
+    recipient = dev_account(RECIPIENT).address
+    content = b"Invoice for a relayed move\n" + bytes(range(256)) * 3
+    invoice = tmp_path / "invoice.bin"
+    invoice.write_bytes(content)
+    wallet = Wallet(demo.rpc_url, index=TRADER)
+    page, made = _filled(browser, site, wallet, stone, recipient, document=invoice, warranty=True)
+    with page.expect_download(timeout=60_000) as downloading:
+        page.click("#sign")
+        result, words = outcome(page)
+        assert result == "done", words  # here: a failure would otherwise show as a missing download
+    assert f"diamondtrace broadcast {stone}-authorization.json" in words, words
+    download = downloading.value
+    assert download.suggested_filename == f"{stone}-authorization.json"
+    signed = tmp_path / download.suggested_filename
+    download.save_as(signed)
+    # Signed, not sent: the wallet signed once and sent nothing, the document left no request.
+    assert "eth_signTypedData_v4" in wallet.asked and "eth_sendTransaction" not in wallet.asked
+    assert all(r.method == "GET" and r.post_data is None for r in made)
+    assert content[:64].hex() not in repr(wallet.params)
+    # The command takes the file as its own --sign-only file and a relayer sends it.
+    assert dt(demo, "broadcast", str(signed), "--dev-account", str(RELAYER)) == 0
+    record = requests.get(f"{api}/{stone}").json()
+    last = record["custody"][-1]
+    assert record["holder"] == recipient and last["from"] == dev_account(TRADER).address
+    assert last["document"] == "0x" + keccak(content).hex() and last["warranty"] is True and last["action"] == "sale"
+    page.context.close()
+
+
 def test_a_wallet_that_does_not_hold_the_stone_is_told_so_and_nothing_is_sent(demo, site, api, browser):
     stone = f"BW-JW-{demo.run}-00011"
     holder = requests.get(f"{api}/{stone}").json()["holder"]
@@ -104,6 +140,10 @@ def test_a_move_the_registry_refuses_is_named_and_nothing_is_sent(demo, site, ap
     assert words.startswith("The registry refuses this move, so nothing was sent: ")
     assert f"CrossBorderWithoutCertificate(tokenId={stone}, fromCountry=BE, toCountry=US)" in words
     assert "eth_sendTransaction" not in wallet.asked
+    # Signing the same move for someone else to send is refused alike, before the wallet signs.
+    page.click("#sign")
+    page.wait_for_selector("#status:has-text('nothing was signed')", timeout=60_000)
+    assert "CrossBorderWithoutCertificate" in page.inner_text("#status") and "eth_signTypedData_v4" not in wallet.asked
     assert requests.get(f"{api}/{stone}").json()["holder"] == dev_account(TRADER).address
     page.context.close()
 

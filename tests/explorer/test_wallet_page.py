@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import requests
+from eth_account import Account
 from explorer_support import SCREENSHOTS, dt
 
 from diamondtrace.artifacts import custom_errors
@@ -74,6 +75,10 @@ class Wallet:
             return {"result": hex(self.chain_id)}
         if method == "eth_sendTransaction":
             return self._send(account, params[0])
+        if method == "eth_signTypedData_v4":  # as MetaMask: the account, then the typed data as a JSON string
+            assert params[0].lower() == account.address.lower()
+            signed = Account.sign_typed_data(account.key, full_message=json.loads(params[1]))
+            return {"result": "0x" + bytes(signed.signature).hex()}
         return self.rpc(method, params)
 
     def rpc(self, method: str, params: list[Any]) -> dict[str, Any]:
