@@ -74,9 +74,8 @@ async function signFor(provider, account, move) {
   link.href = URL.createObjectURL(file);
   link.download = name;
   link.click();
-  show("done", `Signed: your browser saved ${name}; nothing was sent. Whoever sends it runs \`diamondtrace broadcast ${name}\` or submits it on`, [
-    ["/submit", "/submit"],
-  ]);
+  const sendIt = `Whoever sends it runs \`diamondtrace broadcast ${name}\` or submits it on`;
+  show("done", `Signed: your browser saved ${name}; nothing was sent. ${sendIt}`, [["/submit", "/submit"]]);
 }
 
 wallets.onSubmit(form, buttons, show, async (onSent, submitter) => {
@@ -95,8 +94,9 @@ wallets.onSubmit(form, buttons, show, async (onSent, submitter) => {
     throw new wallets.Refusal(`You don't hold this stone (its holder is ${holder}): your wallet's account is ${account}. Nothing was sent.`);
   }
   const document_ = await documentHash();
-  const data =
-    form.dataset.selector + wallets.addressWord(to) + wallets.word(token) + wallets.word(action) + document_ + kp + wallets.word(warranty ? 1n : 0n);
+  // transferCustody(address, uint256, uint8, bytes32, bytes32, bool): all static, one word each.
+  const words = [wallets.addressWord(to), wallets.word(token), wallets.word(action), document_, kp, wallets.word(warranty ? 1n : 0n)];
+  const data = form.dataset.selector + words.join("");
   const transaction = { from: account, to: registry, data };
   show("working", "Asking the registry whether it accepts this move…");
   // An authorization is held to every rule of transferCustody: the same question answers both.
