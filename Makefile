@@ -8,6 +8,8 @@ SOLC_VERSION := $(shell sed -n 's/.*"solc": "\(.*\)".*/\1/p' package.json)
 SOURCES := $(shell find contracts interfaces -name '*.sol' 2>/dev/null)
 # Two workers (each with its own chain, see tests/conftest.py): the suite is mostly waiting on chains.
 PYTEST_ARGS ?= -n 2
+NOBLE := node_modules/@noble/hashes
+VENDORED := $(addprefix diamondtrace/static/vendor/,sha3.js _u64.js utils.js) diamondtrace/static/vendor/LICENSE
 
 .PHONY: setup build test demo lint fuzz bench clean prereqs
 
@@ -34,7 +36,17 @@ $(VENV)/solcx/solc-v$(SOLC_VERSION): $(VENV)/.installed node_modules/.installed 
 	$(BIN)/python -m diamondtrace.toolchain
 	@touch $@
 
-build: setup build/.compiled
+build: setup build/.compiled $(VENDORED)
+
+# keccak-256 for the /move page (a document hashed in the visitor's browser): @noble/hashes' ES
+# modules, copied as they are (sha3.js imports only these siblings) and committed, so a wheel serves
+# them; tests/explorer/test_move_page.py fails while they differ from node_modules'.
+diamondtrace/static/vendor/%.js: $(NOBLE)/%.js node_modules/.installed
+	@mkdir -p $(@D)
+	cp $< $@
+diamondtrace/static/vendor/LICENSE: $(NOBLE)/LICENSE node_modules/.installed
+	@mkdir -p $(@D)
+	cp $< $@
 
 # --all: brownie's incremental build can miss a change in an imported interface, and a stale
 # artifact would deploy code that no longer matches its sources (export-verification checks).

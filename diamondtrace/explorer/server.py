@@ -48,6 +48,7 @@ ROUTES: list[tuple[re.Pattern[str], Callable[..., Page]]] = [
     (re.compile(r"/tx/([^/]+)"), pages.transaction),
     (re.compile(r"/submit"), browser_wallet.submit),
     (re.compile(r"/wallet"), browser_wallet.connect),
+    (re.compile(r"/move/([^/]+)"), browser_wallet.move),
 ]
 
 
@@ -151,10 +152,11 @@ def _json(status: int, value: Any) -> Response:
 
 
 def static(name: str) -> Response:
-    """A file of diamondtrace/static/ (the stylesheet, the wallet pages' scripts), by its plain name only."""
+    """A file of diamondtrace/static/ (the stylesheet, the wallet pages' scripts, and in vendor/ the
+    npm modules /move imports), by its plain name only."""
     kind = STATIC_TYPES.get(Path(name).suffix)
-    resource = STATIC / name
-    if kind is None or not re.fullmatch(r"[a-z0-9-]+\.[a-z]+", name) or not resource.is_file():
+    resource = STATIC.joinpath(*name.split("/"))
+    if kind is None or not re.fullmatch(r"(vendor/)?[a-z0-9_-]+\.[a-z0-9]+", name) or not resource.is_file():
         return error(404, "No such page", f"There is no file /static/{name}.")
     return Response(200, kind, resource.read_bytes(), {"Cache-Control": "max-age=3600", "X-Content-Type-Options": "nosniff"})
 

@@ -3,25 +3,29 @@
 // it would accept it, then sends transferCustodySigned from the visitor's own wallet. Only EIP-1193
 // requests; wallets found by EIP-6963, else the legacy window.ethereum. Every outcome, good or
 // bad, ends up in words in #status: nothing fails silently. An ES module (strict by itself).
-import { Refusal, account as connected, ask, statusLine, walletChoice } from "./wallets.js";
+import {
+  Refusal,
+  account as connected,
+  addressWord,
+  isObject,
+  onSubmit,
+  sameChain,
+  sendAndFollow,
+  simulate,
+  walletForm,
+  word,
+} from "./wallets.js";
 
-const form = document.getElementById("submit-form");
 const pasted = document.getElementById("authorization");
 const upload = document.getElementById("authorization-file");
-const button = document.getElementById("submit");
-const show = statusLine(document.getElementById("status"));
-const chosen = walletChoice(document.getElementById("wallet"), button);
+const { form, buttons, show, chosen } = walletForm("submit-form", "submit");
 // What the explorer knows of its registry: the page carries it, so the script holds no copy.
 const registry = form.dataset.registry;
 const chainId = BigInt(form.dataset.chainId);
 const selector = form.dataset.selector;
 const fields = form.dataset.fields.split(" ").map((field) => field.split(":"));
-const RECEIPT_WAIT_MS = 120000;
-let sent = null; // the hash once the wallet has sent the transaction
 
 // ---- The file ------------------------------------------------------------------------------
-
-const isObject = (value) => value !== null && typeof value === "object" && !Array.isArray(value);
 
 function uint(value, bits, what) {
   let number = null;
@@ -87,10 +91,8 @@ function readFile(text) {
 
 // ---- The call: transferCustodySigned((static fields...), bytes) ----------------------------
 
-const word = (number) => number.toString(16).padStart(64, "0");
-
 function encoded(type, value) {
-  if (type === "address") return value.slice(2).padStart(64, "0");
+  if (type === "address") return addressWord(value);
   if (type === "bytes32") return value.slice(2);
   if (type === "bool") return word(value ? 1n : 0n);
   return word(value);
@@ -104,33 +106,7 @@ function calldata(auth) {
   return selector + head + word(offset) + word(BigInt(bytes.length / 2)) + bytes.padEnd(Math.ceil(bytes.length / 64) * 64, "0");
 }
 
-// Revert data somewhere in a wallet's error: wallets nest it differently (MetaMask in
-// data.originalError, others in data or data.data).
-function revertData(error, depth = 0) {
-  if (typeof error === "string") return /^0x[0-9a-fA-F]{8,}$/.test(error) ? error : null;
-  if (!isObject(error) && !(error instanceof Error)) return null;
-  if (depth > 4) return null;
-  for (const key of ["data", "originalError", "error", "cause"]) {
-    const found = error[key] === undefined ? null : revertData(error[key], depth + 1);
-    if (found) return found;
-  }
-  return null;
-}
-
-async function refusalInWords(data) {
-  try {
-    const answer = await fetch(`/api/revert/${data}`);
-    const body = await answer.json();
-    if (body.reason) return body.reason;
-  } catch (error) {
-    // The explorer did not answer: the error's selector still names it for the command.
-  }
-  return `error ${data.slice(0, 10)}`;
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function submit(text, provider) {
+async function submit(text, provider, onSent) {
   const auth = readFile(text);
   if (auth.registry !== registry.toLowerCase()) {
     throw new Refusal(`This authorization is for the registry at ${auth.registry}, not this explorer's registry ${registry}: nothing was sent.`);
@@ -140,40 +116,14 @@ async function submit(text, provider) {
   }
   show("working", "Asking your wallet for an account…");
   const account = await connected(provider);
-  const walletChain = BigInt(await ask(provider, "eth_chainId"));
-  if (walletChain !== auth.chainId) {
-    throw new Refusal(
-      `Your wallet is on chain id ${walletChain}, but this authorization is for chain id ${auth.chainId}: ` +
-        `switch your wallet to chain id ${auth.chainId} and submit again. Nothing was sent.`,
-    );
-  }
+  await sameChain(provider, auth.chainId, "this authorization");
   const transaction = { from: account, to: registry, data: calldata(auth) };
   show("working", "Asking the registry whether it accepts this authorization…");
-  try {
-    await ask(provider, "eth_call", [transaction, "latest"]);
-  } catch (error) {
-    if (error instanceof Refusal) throw error;
-    const data = revertData(error);
-    if (!data) throw error;
-    throw new Refusal(`The registry refuses this authorization, so nothing was sent: ${await refusalInWords(data)}`);
-  }
+  await simulate(provider, transaction, "The registry refuses this authorization, so nothing was sent");
   show("working", `Confirm the transaction in your wallet (${account} pays the gas)…`);
-  const hash = await ask(provider, "eth_sendTransaction", [transaction]);
-  if (typeof hash !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(hash)) throw new Error(`it answered ${JSON.stringify(hash)}, not a transaction hash`);
-  sent = hash;
   const stone = `/stone/0x${auth.message.tokenId.toString(16)}`;
-  const links = [["The transaction", `/tx/${hash}`], ["The stone", stone]];
-  show("working", `Sent transaction ${hash}; waiting for it to be mined…`, links);
-  for (const started = Date.now(); Date.now() - started < RECEIPT_WAIT_MS; await sleep(1000)) {
-    const receipt = await ask(provider, "eth_getTransactionReceipt", [hash]);
-    if (!receipt) continue;
-    if (BigInt(receipt.status) !== 1n) {
-      throw new Refusal(`Transaction ${hash} was mined in block ${BigInt(receipt.blockNumber)} but failed: the stone did not move.`);
-    }
-    show("done", `Done: the stone moved to ${auth.message.to} in block ${BigInt(receipt.blockNumber)}.`, links);
-    return;
-  }
-  show("working", `Transaction ${hash} is not mined after ${RECEIPT_WAIT_MS / 1000} s; follow it on its page.`, links);
+  const done = (block) => `Done: the stone moved to ${auth.message.to} in block ${block}.`;
+  await sendAndFollow(provider, transaction, show, stone, done, onSent);
 }
 
 upload.addEventListener("change", async () => {
@@ -181,18 +131,7 @@ upload.addEventListener("change", async () => {
   if (file) pasted.value = await file.text();
 });
 
-form.addEventListener("submit", async (event) => {
-  event.preventDefault();
-  button.disabled = true;
-  sent = null;
-  try {
-    if (!pasted.value.trim()) throw new Refusal("Choose the signed file or paste it first.");
-    await submit(pasted.value, chosen());
-  } catch (error) {
-    const after = sent ? `Transaction ${sent} was sent; follow it on its page.` : "Nothing was sent.";
-    const failure = error instanceof Refusal ? error.message : `Your wallet failed: ${(error && error.message) || error}. ${after}`;
-    show("failed", failure, sent ? [["The transaction", `/tx/${sent}`]] : []);
-  } finally {
-    button.disabled = false;
-  }
+onSubmit(form, buttons, show, async (onSent) => {
+  if (!pasted.value.trim()) throw new Refusal("Choose the signed file or paste it first.");
+  await submit(pasted.value, chosen(), onSent);
 });

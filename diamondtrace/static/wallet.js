@@ -1,11 +1,8 @@
 // The "Your stones and profile" page (/wallet): connects the visitor's browser wallet and opens
 // the connected account's own page, /address/<account>, which works for anyone without JavaScript.
-import { Refusal, account, statusLine, walletChoice } from "./wallets.js";
+import { Refusal, account, walletForm } from "./wallets.js";
 
-const form = document.getElementById("connect-form");
-const button = document.getElementById("connect");
-const show = statusLine(document.getElementById("status"));
-const chosen = walletChoice(document.getElementById("wallet"), button);
+const { form, button, show, chosen } = walletForm("connect-form", "connect");
 
 form.addEventListener("submit", async (event) => {
   event.preventDefault();

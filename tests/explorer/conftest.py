@@ -63,3 +63,8 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def api(site):
+    return f"{site}/api/stone"

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import requests
+from eth_account import Account
 from explorer_support import SCREENSHOTS, dt
 
 from diamondtrace.artifacts import custom_errors
@@ -59,10 +60,12 @@ class Wallet:
     chain_id: int | None = None  # None: the chain's own
     reject: frozenset[str] = frozenset()
     asked: list[str] = field(default_factory=list)
+    params: list[list[Any]] = field(default_factory=list)
     sent: list[str] = field(default_factory=list)
 
     def request(self, method: str, params: list[Any]) -> dict[str, Any]:
         self.asked.append(method)
+        self.params.append(params)
         account = dev_account(self.index)
         if method in self.reject:
             return {"error": {"code": 4001, "message": "User rejected the request."}}
@@ -72,6 +75,10 @@ class Wallet:
             return {"result": hex(self.chain_id)}
         if method == "eth_sendTransaction":
             return self._send(account, params[0])
+        if method == "eth_signTypedData_v4":  # as MetaMask: the account, then the typed data as a JSON string
+            assert params[0].lower() == account.address.lower()
+            signed = Account.sign_typed_data(account.key, full_message=json.loads(params[1]))
+            return {"result": "0x" + bytes(signed.signature).hex()}
         return self.rpc(method, params)
 
     def rpc(self, method: str, params: list[Any]) -> dict[str, Any]:
@@ -94,9 +101,12 @@ class Wallet:
         return answer
 
 
-def wallet_page(browser, site: str, wallet: Wallet, legacy: bool = False, path: str = "/submit"):
+def wallet_page(browser, site: str, wallet: Wallet, legacy: bool = False, path: str = "/submit", seen: list | None = None):
+    """The page at `path` with the test wallet; `seen` collects every request the page makes."""
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
+    if seen is not None:
+        page.on("request", lambda request: seen.append(request))
     page.on("dialog", lambda dialog: pytest.fail(f"the page opened a dialog: {dialog.message}"))
     page.expose_function("__testWallet", wallet.request)
     page.add_init_script(("window.__LEGACY__ = true;" if legacy else "") + PROVIDER)
@@ -117,11 +127,6 @@ def signed(demo, tmp_path, number: int, to: str) -> tuple[str, Any]:
     path = tmp_path / f"{stone}.json"
     assert dt(demo, "transfer", stone, "--to", to, "--sign-only", str(path), "--dev-account", str(TRADER)) == 0
     return stone, path
-
-
-@pytest.fixture
-def api(site):
-    return f"{site}/api/stone"
 
 
 def test_a_file_signed_by_the_command_moves_the_stone_from_the_visitors_wallet(demo, site, api, browser, tmp_path):
