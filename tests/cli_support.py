@@ -115,22 +115,13 @@ class Cli:
         """Deploys a registry and accredits the cast, all with the command itself."""
         self("deploy", "--dev-account", ADMIN)
         for role, index, country, name, prefix in CAST.values():
-            extra = ["--prefix", prefix] if prefix else []
-            self(
-                "participant",
-                "add",
-                address(index),
-                "--role",
-                role,
-                "--name",
-                name,
-                "--country",
-                country,
-                *extra,
-                "--dev-account",
-                ADMIN,
-            )
+            self.accredit(address(index), role, country, *(["--prefix", prefix] if prefix else []), name=name)
         return self
+
+    def accredit(self, account: str, role: str, country: str, *extra: str, name: str = "New Participant") -> dict:
+        """`participant add` by the admin (dev account 0); its JSON result."""
+        args = ["--role", role, "--name", name, "--country", country, *extra, "--dev-account", ADMIN]
+        return self("participant", "add", account, *args, json=True).json
 
 
 def address(name_or_index) -> str:

@@ -27,24 +27,6 @@ def _new_account(dt, tmp_path, name):
     return account, ["--keystore", keystore, "--password-file", password]
 
 
-def _accredit(dt, account, role, country, *extra, name="New Participant"):
-    return dt(
-        "participant",
-        "add",
-        account,
-        "--role",
-        role,
-        "--name",
-        name,
-        "--country",
-        country,
-        *extra,
-        "--dev-account",
-        ADMIN,
-        json=True,
-    ).json
-
-
 # ------------------------------------------------------------------------------------------------
 # Prefixes
 # ------------------------------------------------------------------------------------------------
@@ -52,13 +34,13 @@ def _accredit(dt, account, role, country, *extra, name="New Participant"):
 
 def test_a_prefix_is_given_at_accreditation_and_registrations_carry_it(dt, tmp_path):
     producer, signing = _new_account(dt, tmp_path, "orapa")
-    added = _accredit(dt, producer, "producer", "BW", "--prefix", "BWX-")
+    added = dt.accredit(producer, "producer", "BW", "--prefix", "BWX-")
     assert added["prefix"] == "BWX-" and "stone-ID prefix BWX-" in dt("participant", "show", producer).out
     path = write_csv(tmp_path / "run.csv", run_rows("BWX-OR", 3))
     assert dt("mint", path, *signing, json=True).json["registered"] == 3
     assert dt("verify", "BWX-OR-00002", json=True).json["origin"]["producer"] == producer
     # The same prefix again is no change; another one is refused: a prefix is for life.
-    assert _accredit(dt, producer, "producer", "BW", "--prefix", "BWX-")["prefix"] == "BWX-"
+    assert dt.accredit(producer, "producer", "BW", "--prefix", "BWX-")["prefix"] == "BWX-"
     refused(dt, "participant", "add", producer, "--role", "producer", "--name", "X", "--country", "BW", "--prefix", "BWY-",
             "--dev-account", ADMIN, contains="PrefixAlreadyAssigned")  # fmt: skip
 
@@ -82,7 +64,7 @@ def test_a_prefix_is_checked_before_sending(dt):
 
 def test_a_producer_without_a_prefix_registers_nothing(dt, tmp_path):
     producer, signing = _new_account(dt, tmp_path, "unprefixed")
-    _accredit(dt, producer, "producer", "BW")
+    dt.accredit(producer, "producer", "BW")
     refused(dt, "mint", write_csv(tmp_path / "run.csv", run_rows("BW-NP", 1)), *signing, contains="has no stone-ID prefix")
 
 
@@ -106,7 +88,7 @@ def test_a_manufacturer_cannot_split_into_a_producers_ids(dt, tmp_path):
 
 def test_rjc_certification_recorded_renewed_and_withdrawn(dt, tmp_path):
     jeweller, _ = _new_account(dt, tmp_path, "jeweller")
-    added = _accredit(dt, jeweller, "retailer", "FR", "--rjc-certificate", "RJC-COP-0042", "--rjc-expires", "2099-12-31")
+    added = dt.accredit(jeweller, "retailer", "FR", "--rjc-certificate", "RJC-COP-0042", "--rjc-expires", "2099-12-31")
     since = added["rjc"]["since_block"]
     assert added["rjc"] == {"certificate": "RJC-COP-0042", "expires": "2099-12-31", "since_block": since, "current": True}
     assert since == added["block"]

@@ -253,21 +253,7 @@ def _own_chain(tmp_path):
     localnode.up(port, state)
     run = Cli(f"http://127.0.0.1:{port}", tmp_path / "deployment.json")
     run("deploy", "--dev-account", 0)
-    run(
-        "participant",
-        "add",
-        address("producer"),
-        "--role",
-        "producer",
-        "--name",
-        "Debswana",
-        "--country",
-        "BW",
-        "--prefix",
-        "BW-",
-        "--dev-account",
-        0,
-    )
+    run.accredit(address("producer"), "producer", "BW", "--prefix", "BW-", name="Debswana")
     return run, port, state
 
 
