@@ -107,32 +107,15 @@ def test_rjc_certification_recorded_renewed_and_withdrawn(dt, tmp_path):
         json=True,
     ).json
     assert renewed["rjc"] == {"certificate": "RJC-COP-0043", "expires": "2100-06-30", "since_block": since, "current": True}
+
     # A past date withdraws it; certified again later, a new period starts.
-    withdrawn = dt(
-        "participant",
-        "rjc",
-        jeweller,
-        "--certificate",
-        "RJC-COP-0043",
-        "--expires",
-        "2020-01-01",
-        "--dev-account",
-        ADMIN,
-        json=True,
-    ).json
+    def certify(number, expires):
+        args = ["--certificate", number, "--expires", expires, "--dev-account", ADMIN]
+        return dt("participant", "rjc", jeweller, *args, json=True).json
+
+    withdrawn = certify("RJC-COP-0043", "2020-01-01")
     assert withdrawn["rjc"]["current"] is False and "NOT current" in dt("participant", "show", jeweller).out
-    again = dt(
-        "participant",
-        "rjc",
-        jeweller,
-        "--certificate",
-        "RJC-COP-0044",
-        "--expires",
-        "2099-12-31",
-        "--dev-account",
-        ADMIN,
-        json=True,
-    ).json
+    again = certify("RJC-COP-0044", "2099-12-31")
     assert again["rjc"]["current"] is True and again["rjc"]["since_block"] == again["block"] > since
 
 
