@@ -1,7 +1,8 @@
 """The measurements behind `make bench`, each against a baseline measured in the same run.
 
 Every figure is full transaction gas from receipts (or node time for throughput), on one chain,
-with the registry and the baseline built by the same compiler with the same settings.
+with the registry and the baseline built by the same compiler with the same settings but the EVM
+target (see BASELINE_EVM).
 """
 
 from __future__ import annotations
