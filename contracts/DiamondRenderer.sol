@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 import {Base64} from "@openzeppelin/contracts/utils/Base64.sol";
-import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
+import {LibString} from "solady/utils/LibString.sol";
 
 import {IDiamondRegistry} from "../interfaces/IDiamondRegistry.sol";
 import {IDiamondRenderer} from "../interfaces/IDiamondRenderer.sol";
@@ -17,7 +17,7 @@ import {Ascii32} from "./libraries/Ascii32.sol";
 /// RJC); a laboratory-grown stone says so in its name, description, card and attributes, and a
 /// stone entered with a declared origin says that its origin is declared, not traced.
 contract DiamondRenderer is IDiamondRenderer {
-    using Strings for uint256;
+    using LibString for uint256;
 
     /// @dev What the metadata shows, gathered once from the registry's views.
     struct View {

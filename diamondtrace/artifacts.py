@@ -204,18 +204,38 @@ def describe_revert(data: str | bytes | None) -> str:
     return f"{error.name}({words})" + (f": {notice}" if notice else "")
 
 
+def revert_data(data: Any) -> bytes | None:
+    """The revert data of a failed call, whatever shape the node gave it in its JSON-RPC error's
+    `data`: hex (Anvil, geth, Hardhat); Ganache 7's object `{"message": "revert", "result": "0x…",
+    …}`; or an object keyed by transaction hash, `{"0x…": {"error": "revert", "return": "0x…"}}`
+    (Ganache 6, Truffle). None when there is none."""
+    if isinstance(data, (bytes, bytearray)):
+        return bytes(data)
+    if isinstance(data, str):
+        try:
+            return bytes(HexBytes(data))
+        except ValueError:  # a node's words, not data
+            return None
+    if isinstance(data, dict):
+        if "result" in data:
+            return revert_data(data["result"])
+        for value in data.values():
+            if isinstance(value, dict) and "return" in value:
+                return revert_data(value["return"])
+    return None
+
+
 def revert_message(exc: Exception) -> str:
-    if isinstance(exc, ContractCustomError):
-        return describe_revert(exc.data if isinstance(exc.data, (str, bytes)) else exc.message)
+    data = revert_data(getattr(exc, "data", None))
     if isinstance(exc, ContractPanicError):
         return f"the contract panicked ({exc})"
+    if isinstance(exc, ContractCustomError) or (data and data[:4] in custom_errors()):
+        return describe_revert(data if data is not None else getattr(exc, "message", None))
     return str(getattr(exc, "message", None) or exc)
 
 
 def revert_name(exc: Exception) -> str | None:
     """The name of the custom error a call reverted with, if it is one of ours."""
-    data = getattr(exc, "data", None)
-    if not isinstance(data, (str, bytes)) or not data:
-        return None
-    error = custom_errors().get(bytes(HexBytes(data))[:4])
+    data = revert_data(getattr(exc, "data", None))
+    error = custom_errors().get(data[:4]) if data else None
     return error.name if error else None

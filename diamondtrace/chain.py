@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import requests
@@ -19,7 +19,7 @@ from web3.providers.rpc.utils import ExceptionRetryConfiguration
 from web3.types import RPCEndpoint
 
 from .abi import Call, calldata, decode_result, with_names
-from .artifacts import describe_revert, revert_message
+from .artifacts import describe_revert, revert_data, revert_message
 from .errors import ChainError, DiamondTraceError, InputError, Interrupted
 
 DEFAULT_RPC_URL = "http://127.0.0.1:8545"
@@ -35,6 +35,8 @@ class Chain:
     w3: Web3
     chain_id: int
     rpc_url: str
+    # What the chain answered to each EVM probe (evm.py), asked once per connection.
+    probes: dict[str, str | None] = field(default_factory=dict, repr=False)
 
 
 def connect(rpc_url: str = DEFAULT_RPC_URL, timeout: float = RPC_TIMEOUT) -> Chain:
@@ -92,9 +94,10 @@ def failure(exc: BaseException, rpc_url: str, run: str) -> DiamondTraceError | N
 def _result(reply: dict) -> Any:
     if "error" in reply:
         error = reply["error"]
-        if isinstance(error, dict) and error.get("data") and "revert" in str(error.get("message", "")).lower():
-            raise ContractCustomError(describe_revert(error["data"]), data=error["data"])
-        raise Web3RPCError(str(error))
+        data = revert_data(error.get("data")) if isinstance(error, dict) else None
+        if data is not None and "revert" in str(error.get("message", "")).lower():
+            raise ContractCustomError(describe_revert(data), data="0x" + data.hex())
+        raise Web3RPCError(str(error), rpc_response=reply)
     return reply["result"]
 
 

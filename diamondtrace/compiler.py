@@ -27,7 +27,8 @@ from .toolchain import pinned_solc_version, require_checkout
 _OUTPUTS = ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "userdoc", "devdoc", "metadata"]
 
 
-def _settings(root: Path) -> dict[str, Any]:
+def build_settings(root: Path) -> dict[str, Any]:
+    """The compiler settings of brownie-config.yaml (the EVM target among them), in solc's words."""
     # yaml and solcx are the checkout's build tools (the [test] extra), not the installed package's.
     import yaml
 
@@ -52,24 +53,28 @@ def standard_input(outputs: list[str], file_outputs: list[str] | None = None) ->
         "language": "Solidity",
         "sources": {str(path.relative_to(root)): {"content": path.read_text()} for path in files},
         "settings": {
-            **_settings(root),
+            **build_settings(root),
             "outputSelection": {"*": {"*": outputs, **({"": file_outputs} if file_outputs else {})}},
         },
     }
 
 
 def compile_contracts() -> dict[str, dict[str, Any]]:
-    """solc's output for each source file (path -> contract name -> output). Compiling takes the
-    WebAssembly compiler half a minute, so the answer is kept in build/ under a hash of the
+    """solc's output for each source file (path -> contract name -> output)."""
+    return compile_cached(standard_input(_OUTPUTS), "package-compile.json")
+
+
+def compile_cached(compiler_input: dict, cache_name: str) -> dict[str, dict[str, Any]]:
+    """solc's `contracts` output for a standard-JSON input. Compiling takes the WebAssembly
+    compiler half a minute, so the answer is kept in build/`cache_name` under a hash of the
     compiler input, the compiler version and package-lock.json (which pins the npm sources solc
     reads), and reused while all three are the same: a changed source always compiles afresh."""
     import solcx
 
     root = require_checkout("compiling the contracts")
-    compiler_input = standard_input(_OUTPUTS)
     lock = (root / "package-lock.json").read_text()
     key = hashlib.sha256(json.dumps([compiler_input, pinned_solc_version(), lock], sort_keys=True).encode()).hexdigest()
-    cache = root / "build" / "package-compile.json"
+    cache = root / "build" / cache_name
     try:
         cached = json.loads(cache.read_text())
         if cached.get("key") == key:

@@ -13,6 +13,7 @@ from typing import Any
 from web3 import Web3
 from web3.contract import Contract
 
+from . import evm
 from .artifacts import abi, artifact, compiler_settings
 from .chain import Chain, rpc
 from .errors import InputError
@@ -90,7 +91,9 @@ def grading_contract(registry: Contract) -> Contract:
 
 def deploy(chain: Chain, sender: Sender) -> Deployment:
     """Deploys the renderer and the registry (which deploys its KP and grading books), with the
-    sender as admin."""
+    sender as admin; refused, nothing sent, on a chain that cannot run their build's EVM target."""
+    settings = compiler_settings()
+    evm.require(chain, settings["evmVersion"])
     renderer, renderer_tx = sender.deploy(artifact("DiamondRenderer"))
     registry, registry_tx = sender.deploy(artifact("DiamondRegistry"), sender.address, renderer)
     contract = registry_contract(chain.w3, registry)
@@ -103,7 +106,7 @@ def deploy(chain: Chain, sender: Sender) -> Deployment:
         deployer=sender.address,
         block=renderer_tx.block,
         transactions={"DiamondRenderer": renderer_tx.hash, "DiamondRegistry": registry_tx.hash},
-        compiler=compiler_settings(),
+        compiler=settings,
         deployed_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     )
 

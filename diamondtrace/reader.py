@@ -14,7 +14,7 @@ from web3.contract import Contract
 from web3.exceptions import ContractCustomError, ContractLogicError, Web3RPCError
 
 from .abi import Call
-from .artifacts import abi, revert_name
+from .artifacts import abi, revert_message, revert_name
 from .chain import read, rpc
 from .errors import ChainError, InputError, NotFound
 from .model import Status, stone_id
@@ -48,7 +48,7 @@ class Registry:
         except (ContractCustomError, ContractLogicError) as exc:
             if revert_name(exc) in _MISSING:
                 raise NotFound(missing or str(exc)) from None
-            raise InputError(f"the registry refused: {exc}") from None
+            raise InputError(f"the registry refused: {revert_message(exc)}") from None
         except (requests.exceptions.RequestException, Web3RPCError) as exc:
             raise ChainError(f"the chain failed to answer: {type(exc).__name__}") from None
 

@@ -83,6 +83,15 @@ def anvil_executable() -> Path:
     return Path(found)
 
 
+def ganache_command() -> list[str]:
+    """How to run Ganache (npm `ganache`, a devDependency of the checkout: the tests' second kind
+    of local chain, whose EVM goes up to Shanghai)."""
+    cli = NODE_MODULES / "ganache" / "dist" / "node" / "cli.js"
+    if not cli.is_file():
+        raise SetupError(f"Ganache is not installed (no {os.path.relpath(cli, PROJECT_ROOT)}): {SETUP_HINT}")
+    return [node_executable(), str(cli)]
+
+
 def command(name: str) -> str:
     """How a user runs this environment's command `name` from the current directory: by its path
     (`.venv/bin/diamondtrace` from the checkout), since the virtualenv need not be activated."""

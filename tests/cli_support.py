@@ -26,8 +26,8 @@ from diamondtrace.chain import connect
 from diamondtrace.deployments import registry_contract
 from diamondtrace.localnode import free_port
 from diamondtrace.sending import Sender
-from diamondtrace.toolchain import anvil_executable
-from diamondtrace.wallet import dev_account, dev_signer
+from diamondtrace.toolchain import anvil_executable, ganache_command
+from diamondtrace.wallet import DEV_MNEMONIC, dev_account, dev_signer
 
 DIAMONDTRACE = str(Path(sys.prefix) / "bin" / "diamondtrace")
 
@@ -118,6 +118,18 @@ class Cli:
             self.accredit(address(index), role, country, *(["--prefix", prefix] if prefix else []), name=name)
         return self
 
+    def kp_certificate(
+        self, number: str, importing: str = "BE", importer: str = "trader", carats: str = "100", exporting: str = "BW",
+        exporter: str = "producer", authority: int = 6,
+    ) -> None:  # fmt: skip
+        """`kp register` of a one-parcel certificate valid to 2099, by the exporting country's KP
+        authority (dev account `authority`; Botswana's in the cast) between two of the cast."""
+        self(
+            "kp", "register", "--number", number, "--exporting", exporting, "--importing", importing,
+            "--exporter", address(exporter), "--importer", address(importer), "--carats", carats, "--value-usd", "90000",
+            "--parcels", "1", "--issued", "2026-11-01", "--expires", "2099-12-31", "--dev-account", authority,
+        )  # fmt: skip
+
     def accredit(self, account: str, role: str, country: str, *extra: str, name: str = "New Participant") -> dict:
         """`participant add` by the admin (dev account 0); its JSON result."""
         args = ["--role", role, "--name", name, "--country", country, *extra, "--dev-account", ADMIN]
@@ -151,21 +163,40 @@ def own_anvil(home: Path, *options: str) -> Iterator[str]:
     """An Anvil of the caller's own, for long chains: `--prune-history` keeps no state per block,
     and HOME inside `home` keeps whatever it spills out of the real ~/.foundry. Stopped on exit."""
     port = free_port()
+    with _own_node(home, port, [str(anvil_executable()), "--port", str(port), "--prune-history", "--silent", *options]) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def own_ganache(home: Path, *options: str) -> Iterator[str]:
+    """A Ganache (npm) of the caller's own: chain id 1337, the dev accounts of Anvil's mnemonic,
+    its EVM Shanghai unless `options` say otherwise (`--chain.hardfork london`). Stopped on exit."""
+    port = free_port()
+    command = [
+        *ganache_command(),
+        "--server.port", str(port),
+        "--wallet.mnemonic", DEV_MNEMONIC,
+        "--wallet.totalAccounts", "20",
+        "--logging.quiet",
+        *options,
+    ]  # fmt: skip
+    with _own_node(home, port, command) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def _own_node(home: Path, port: int, command: list[str]) -> Iterator[str]:
     home.mkdir(parents=True, exist_ok=True)
-    process = subprocess.Popen(
-        [str(anvil_executable()), "--port", str(port), "--prune-history", "--silent", *options],
-        env={**os.environ, "HOME": str(home)},
-        stdin=subprocess.DEVNULL,
-    )
+    process = subprocess.Popen(command, env={**os.environ, "HOME": str(home)}, stdin=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             try:
                 requests.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=2)
                 break
             except requests.ConnectionError:
-                assert process.poll() is None and time.monotonic() < deadline, "anvil did not start"
+                assert process.poll() is None and time.monotonic() < deadline, f"{command[0]} did not start"
                 time.sleep(0.1)
         yield url
     finally:

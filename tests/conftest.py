@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import brownie
 import pytest
-from brownie import BaselineERC721, DiamondRegistry, DiamondRenderer, GradingBook, KimberleyCertificates, accounts, web3
+from brownie import DiamondRegistry, DiamondRenderer, GradingBook, KimberleyCertificates, accounts, web3
 from helpers import register
 
 from diamondtrace.model import ROLES, ZERO32, text32, token_id
@@ -153,11 +153,6 @@ def kp(registry):
 def grading(registry):
     """The registry's book of grading reports."""
     return GradingBook.at(registry.grading())
-
-
-@pytest.fixture(scope="module")
-def baseline(cast):
-    return BaselineERC721.deploy({"from": cast.admin})
 
 
 @pytest.fixture

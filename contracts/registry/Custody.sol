@@ -2,9 +2,9 @@
 pragma solidity 0.8.30;
 
 import {IDiamondRegistry} from "../../interfaces/IDiamondRegistry.sol";
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {EIP712} from "solady/utils/EIP712.sol";
 import {ECDSA} from "solady/utils/ECDSA.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {SignatureCheckerLib} from "solady/utils/SignatureCheckerLib.sol";
 
 import {Participants} from "./Participants.sol";
 import {AccountAux, AccountWord} from "../libraries/AccountAux.sol";
@@ -29,7 +29,9 @@ abstract contract Custody is Participants, EIP712 {
     uint256 private constant _WARRANTED_ACTIONS = (1 << uint8(Action.Transfer)) | (1 << uint8(Action.Sale))
         | (1 << uint8(Action.Export)) | (1 << uint8(Action.Import)) | (1 << uint8(Action.RetailSale));
 
-    constructor() EIP712("DiamondTrace Registry", "2") {}
+    function _domainNameAndVersion() internal pure override returns (string memory, string memory) {
+        return ("DiamondTrace Registry", "2");
+    }
 
     /// @inheritdoc IDiamondRegistry
     /// @dev The action, document, certificate and warranty are read by `_transfer` from this call's data.
@@ -125,14 +127,14 @@ abstract contract Custody is Participants, EIP712 {
     /// just as single-use: the nonce, not the signature, makes an authorization unique.
     function _isHoldersSignature(address holder, bytes32 digest, bytes calldata signature) private view returns (bool) {
         if (ECDSA.tryRecoverCalldata(digest, signature) == holder) return true;
-        return SignatureChecker.isValidERC1271SignatureNowCalldata(holder, digest, signature);
+        return SignatureCheckerLib.isValidERC1271SignatureNowCalldata(holder, digest, signature);
     }
 
     /// @dev The digest of the authorization that is the first argument of the current call (both
     /// callers take it first), hashed straight from the call data: its ten static words are the
     /// struct's EIP-712 encoding.
     function _authorizationDigest() private view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encodePacked(_AUTHORIZATION_TYPEHASH, msg.data[4:4 + _AUTHORIZATION_SIZE])));
+        return _hashTypedData(keccak256(abi.encodePacked(_AUTHORIZATION_TYPEHASH, msg.data[4:4 + _AUTHORIZATION_SIZE])));
     }
 
     /// @notice Plain ERC-721 transfers (and `safeTransferFrom`, which calls this) are custody

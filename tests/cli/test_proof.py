@@ -31,14 +31,6 @@ def _mine(run: Cli, blocks: int) -> None:
     run.rpc("anvil_mine", hex(blocks))
 
 
-def _kp(run: Cli, number: str, importer: str, importing: str, carats: str = "100") -> None:
-    run(
-        "kp", "register", "--number", number, "--exporting", "BW", "--importing", importing,
-        "--exporter", address("producer"), "--importer", address(importer), "--carats", carats, "--value-usd", "1",
-        "--parcels", "1", "--issued", "2026-11-01", "--expires", "2099-12-31", "--dev-account", 6,
-    )  # fmt: skip
-
-
 # ------------------------------------------------------------------------------------------------
 # a. The cost of verify on an old chain
 # ------------------------------------------------------------------------------------------------
@@ -56,7 +48,7 @@ def old_chain(tmp_path_factory):
     with own_anvil(work / "home", "--hardfork", "cancun") as url:
         run = Cli(url, work / "deployment.json").deploy_with_cast()
         run("mint", write_csv(work / "run.csv", run_rows("BW-OLD", 2)), "--dev-account", 1)
-        _kp(run, "BW-KP-OLD", "manufacturer", "IN")
+        run.kp_certificate("BW-KP-OLD", "IN", "manufacturer")
         moves = [
             ("--to", address("trader_bw"), "--action", "sale", "--warranty", "--dev-account", 1),
             ("--to", address("producer"), "--action", "return", "--dev-account", 9),
@@ -369,7 +361,7 @@ def _journey(dt, tmp_path, stone, *, warranted_sale=True, warranted_export=True)
     """Mine to consumer: registered, exported to India under a certificate, cut, sold to a New York
     retailer, sold at retail. Returns the polished stone's ID."""
     dt("mint", write_csv(tmp_path / f"{stone}.csv", [[stone, "5.00", "Jwaneng", "BW", "2026-11-20"]]), "--dev-account", 1)
-    _kp(dt, f"BW-KP-{stone}", "manufacturer", "IN", carats="5")
+    dt.kp_certificate(f"BW-KP-{stone}", "IN", "manufacturer", carats="5")
     dt("transfer", stone, "--to", address("manufacturer"), "--action", "export", "--kp", f"BW-KP-{stone}",
        *(["--warranty"] if warranted_export else []), "--dev-account", 1)  # fmt: skip
     child = f"IN-{stone}"

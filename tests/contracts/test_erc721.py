@@ -122,13 +122,13 @@ def test_safe_transfers_reach_eoas_and_receivers_and_never_deaf_contracts(regist
     assert ledger_agrees(registry, stones, holders) == [cast.trader_bw, wallet.address, deaf.address]
 
 
-def test_a_retailed_stone_moves_freely_but_never_to_the_zero_address_or_a_deaf_contract(registry, cast, baseline):
+def test_a_retailed_stone_moves_freely_but_never_to_the_zero_address_or_a_deaf_contract(registry, cast, renderer):
     stone = polished_stone(registry, cast, to=cast.retailer)
     registry.transferCustody(cast.consumer, stone, Action.RETAIL_SALE, DOC, ZERO32, True, {"from": cast.retailer})
     with reverts("TransferToZeroAddress"):
         registry.transferFrom(cast.consumer, ZERO_ADDRESS, stone, {"from": cast.consumer})
     with reverts("TransferToNonERC721ReceiverImplementer"):
-        registry.safeTransferFrom(cast.consumer, baseline, stone, {"from": cast.consumer})
+        registry.safeTransferFrom(cast.consumer, renderer, stone, {"from": cast.consumer})  # no onERC721Received
     registry.safeTransferFrom(cast.consumer, cast.relayer, stone, {"from": cast.consumer})
     ledger_agrees(registry, [stone], [cast.consumer, cast.relayer, cast.retailer])
     assert registry.ownerOf(stone) == cast.relayer
