@@ -95,9 +95,9 @@ def compile_input(compiler_input: dict) -> dict[str, dict[str, Any]]:
     each answer is kept in build/solc-cache/ under a hash of the input, the compiler version and
     package-lock.json (which pins the npm sources solc may read), and reused while all three are
     the same: any other input, a changed source included, compiles afresh."""
+    root = require_checkout("compiling the contracts")
     import solcx
 
-    root = require_checkout("compiling the contracts")
     lock = (root / "package-lock.json").read_text()
     key = hashlib.sha256(json.dumps([compiler_input, pinned_solc_version(), lock], sort_keys=True).encode()).hexdigest()
     cache = root / "build" / "solc-cache" / f"{key}.json"

@@ -132,14 +132,18 @@ def _bundle(folder: Path) -> tuple[dict[str, Any], dict[str, str], str]:
     one the metadata names, why the bundle cannot reproduce the code."""
     try:
         metadata = json.loads((folder / "metadata.json").read_text())
-        named = metadata["sources"]
+        named, _ = metadata["sources"], metadata["language"]
         ((_, _),) = metadata["settings"]["compilationTarget"].items()
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise InputError(f"{folder / 'metadata.json'} is not a compiler metadata file: {exc}") from None
+        raise InputError(f"{folder / 'metadata.json'} is not a compiler metadata file: {exc!r}") from None
     texts: dict[str, str] = {}
+    root = (folder / "sources").resolve()
     for path, entry in named.items():
+        file = (root / path).resolve()
+        if not file.is_relative_to(root):
+            return metadata, texts, f"the metadata names a source outside the bundle's sources/: {path}"
         try:
-            raw = (folder / "sources" / path).read_bytes()
+            raw = file.read_bytes()
         except OSError:
             return metadata, texts, f"sources/{path} is missing"
         if "0x" + keccak(raw).hex() != entry.get("keccak256"):

@@ -177,6 +177,9 @@ def test_a_wheel_from_a_fresh_clone_runs_outside_the_checkout(tmp_path):
         folder = work / "verified" / "contracts" / "full_match" / "31337" / registry
         for path, entry in json.loads((folder / "metadata.json").read_text())["sources"].items():
             assert "0x" + keccak((folder / "sources" / path).read_bytes()).hex() == entry["keccak256"], path
+        # Recompiling the bundles takes the checkout's compiler, which an installed package lacks: said so.
+        unchecked = dt(*rpc, "check-verification", "verified", expect=2)
+        assert "needs the DiamondTrace checkout" in unchecked.stderr and not unchecked.stdout
 
         explorer = subprocess.Popen(
             [command, *rpc, "explorer", "--port", str(free_port())],
