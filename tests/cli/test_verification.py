@@ -9,9 +9,14 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from cli_support import Cli
 from eth_utils import keccak
 
+from diamondtrace import artifacts, compiler
+from diamondtrace.chain import connect
+from diamondtrace.sending import Sender
 from diamondtrace.toolchain import PROJECT_ROOT
+from diamondtrace.wallet import dev_signer
 
 GRADING_SOURCE = "contracts/GradingBook.sol"
 # lib-sourcify 3.4 needs Node.js 22 or later: package.json brings one for Linux x64 (optional, so
@@ -26,15 +31,20 @@ def _export(dt, out: Path) -> dict:
     return json.loads(dt.deployment.read_text())
 
 
+def _edit(metadata: dict, texts: dict[str, str], old: str, new: str) -> None:
+    """Edits the grading book's source and names the edited text's hash in its metadata: sources
+    as consistent with their metadata as genuine ones, but other sources."""
+    assert old in texts[GRADING_SOURCE]
+    texts[GRADING_SOURCE] = texts[GRADING_SOURCE].replace(old, new)
+    metadata["sources"][GRADING_SOURCE]["keccak256"] = "0x" + keccak(texts[GRADING_SOURCE].encode()).hex()
+
+
 def _rewrite(bundle: Path, old: str, new: str) -> None:
-    """Edits the grading book's source in its bundle and names the edited text's hash in the
-    metadata: a bundle as consistent as a genuine one, for other sources."""
+    """`_edit` on an exported bundle's files."""
     source = bundle / "sources" / GRADING_SOURCE
-    text = source.read_text()
-    assert old in text
-    source.write_text(text.replace(old, new))
-    metadata = json.loads((bundle / "metadata.json").read_text())
-    metadata["sources"][GRADING_SOURCE]["keccak256"] = "0x" + keccak(source.read_bytes()).hex()
+    metadata, texts = json.loads((bundle / "metadata.json").read_text()), {GRADING_SOURCE: source.read_text()}
+    _edit(metadata, texts, old, new)
+    source.write_text(texts[GRADING_SOURCE])
     (bundle / "metadata.json").write_text(json.dumps(metadata))
 
 
@@ -96,6 +106,24 @@ def test_check_verification_recompiles_each_bundle_and_tells_perfect_from_partia
     source.write_text(source.read_text() + "\n")
     grading = _grading(dt("check-verification", out, json=True, expect=1))
     assert grading["match"] is None and "keccak256 differs" in grading["reason"] and GRADING_SOURCE in grading["reason"]
+
+
+def test_export_verification_refuses_code_that_is_not_the_packages_to_the_last_byte(dt, tmp_path):
+    """The same code compiled from a source whose comment differs (a partial match), and another
+    contract's code, where the record names the book: each refused, nothing written."""
+    metadata = json.loads(artifacts.artifact("GradingBook")["metadata"])
+    texts = {path: artifacts.sources()[path] for path in metadata["sources"]}
+    _edit(metadata, texts, "(its deployer).", "(the registry that deployed it).")
+    built = compiler.compile_metadata(metadata, texts)
+    twin, _ = Sender(connect(dt.url), dev_signer(9, 31337)).deploy({"abi": [], "bytecode": built["evm"]["bytecode"]["object"]})
+    record = json.loads(dt.deployment.read_text())
+    for field, address, said in [("grading", twin, "built from other sources or settings (a partial match)"),
+                                 ("renderer", record["grading"], "not built from this diamondtrace's sources")]:  # fmt: skip
+        altered = tmp_path / f"{field}.json"
+        altered.write_text(json.dumps({**record, field: address}))
+        refused = Cli(dt.url, altered)("export-verification", tmp_path / "out", expect=3)
+        assert f"code at {address} is {said}" in refused.err and "nothing was written" in refused.err
+        assert not (tmp_path / "out").exists()
 
 
 def test_check_verification_says_when_there_is_nothing_to_check(dt, tmp_path):
