@@ -28,7 +28,7 @@ $(VENV)/.installed: pyproject.toml
 
 node_modules/.installed: package.json package-lock.json
 	@PYTHON=$(PYTHON) sh toolchain/check-prereqs.sh
-	@echo "setup: Node packages (Anvil, solc, OpenZeppelin, Solady; the wallet clients, Safe and Ganache the tests use) from package-lock.json" >&2
+	@echo "setup: Node packages (Anvil, solc, OpenZeppelin, Solady; the wallet clients, Safe, Ganache, and lib-sourcify with its Node.js 22 the tests use) from package-lock.json" >&2
 	npm ci --include=dev --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 

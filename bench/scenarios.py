@@ -87,7 +87,7 @@ def baseline_contract() -> dict:
         "sources": {BASELINE: {"content": (PROJECT_ROOT / BASELINE).read_text()}},
         "settings": {**settings, "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object"]}}},
     }
-    out = compiler.compile_cached(compiler_input, "baseline-compile.json")[BASELINE]["BaselineERC721"]
+    out = compiler.compile_input(compiler_input)[BASELINE]["BaselineERC721"]
     return {"abi": out["abi"], "bytecode": out["evm"]["bytecode"]["object"]}
 
 

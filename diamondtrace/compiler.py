@@ -1,11 +1,15 @@
 """The contracts the package ships, compiled from the checkout's sources (`make build`).
 
-`python -m diamondtrace.compiler` compiles the sources exactly as brownie does (every project
-file, by its path from the root; the compiler and settings of brownie-config.yaml) in one
-standard-JSON call, and writes under diamondtrace/compiled/ what the library reads at run time
-(artifacts.py): for each deployed contract its ABI, bytecode, runtime bytecode, NatSpec and
-compiler metadata, and `sources.json`, the sources that metadata names (for
-`export-verification`). So an installed package needs neither the sources nor a compiler.
+`python -m diamondtrace.compiler` builds each deployed contract from its own metadata: one
+standard-JSON call over every project file (as brownie hands them to solc, with the compiler and
+settings of brownie-config.yaml) gives each contract's metadata, then each contract is compiled
+from the input that metadata stands for (only the sources it names, its settings), the input a
+verifying explorer rebuilds. solc's output can depend on files in the input that a contract never
+imports (Sourcify's "extra file input bug"); built this way, the metadata alone reproduces the
+code deployed. It writes under diamondtrace/compiled/ what the library reads at run time
+(artifacts.py): for each deployed contract its ABI, bytecode, runtime bytecode and where its
+immutables sit, NatSpec and compiler metadata, and `sources.json`, the sources that metadata names
+(for `export-verification`). So an installed package needs neither the sources nor a compiler.
 
 `--standard-input OUT.json` writes the compiler input that static analysis (make lint) compiles.
 """
@@ -21,10 +25,18 @@ from pathlib import Path
 from typing import Any
 
 from .artifacts import ARTIFACTS, SOURCES
-from .errors import SetupError
+from .errors import InputError, SetupError
 from .toolchain import pinned_solc_version, require_checkout
 
-_OUTPUTS = ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "userdoc", "devdoc", "metadata"]
+_OUTPUTS = [
+    "abi",
+    "evm.bytecode.object",
+    "evm.deployedBytecode.object",
+    "evm.deployedBytecode.immutableReferences",
+    "userdoc",
+    "devdoc",
+    "metadata",
+]
 
 
 def build_settings(root: Path) -> dict[str, Any]:
@@ -43,7 +55,7 @@ def build_settings(root: Path) -> dict[str, Any]:
 
 
 def standard_input(outputs: list[str], file_outputs: list[str] | None = None) -> dict:
-    """The build's standard-JSON compiler input, asking for `outputs` of every contract (and
+    """The project's standard-JSON compiler input, asking for `outputs` of every contract (and
     `file_outputs`, such as the AST, of every file). The sources are as brownie hands them to
     solc: every project file by its path from the root; solc reads the npm dependencies itself,
     under their remapped names."""
@@ -59,26 +71,39 @@ def standard_input(outputs: list[str], file_outputs: list[str] | None = None) ->
     }
 
 
-def compile_contracts() -> dict[str, dict[str, Any]]:
-    """solc's output for each source file (path -> contract name -> output)."""
-    return compile_cached(standard_input(_OUTPUTS), "package-compile.json")
+def metadata_input(metadata: dict[str, Any], texts: dict[str, str]) -> dict:
+    """The standard-JSON input a contract's metadata stands for, as a verifying explorer rebuilds
+    it: the sources the metadata names (`texts`: path -> text) and its settings, asking for what
+    the package ships of its compilation target."""
+    settings = dict(metadata["settings"])
+    ((path, name),) = settings.pop("compilationTarget").items()
+    return {
+        "language": metadata["language"],
+        "sources": {source: {"content": texts[source]} for source in metadata["sources"]},
+        "settings": {**settings, "outputSelection": {path: {name: _OUTPUTS}}},
+    }
 
 
-def compile_cached(compiler_input: dict, cache_name: str) -> dict[str, dict[str, Any]]:
-    """solc's `contracts` output for a standard-JSON input. Compiling takes the WebAssembly
-    compiler half a minute, so the answer is kept in build/`cache_name` under a hash of the
-    compiler input, the compiler version and package-lock.json (which pins the npm sources solc
-    reads), and reused while all three are the same: a changed source always compiles afresh."""
+def compile_metadata(metadata: dict[str, Any], texts: dict[str, str]) -> dict[str, Any]:
+    """solc's output for the contract `metadata` describes, compiled from its input alone."""
+    ((path, name),) = metadata["settings"]["compilationTarget"].items()
+    return compile_input(metadata_input(metadata, texts))[path][name]
+
+
+def compile_input(compiler_input: dict) -> dict[str, dict[str, Any]]:
+    """solc's output for each source file of `compiler_input` (path -> contract name -> output),
+    with the pinned compiler. The WebAssembly compiler takes up to half a minute a contract, so
+    each answer is kept in build/solc-cache/ under a hash of the input, the compiler version and
+    package-lock.json (which pins the npm sources solc may read), and reused while all three are
+    the same: any other input, a changed source included, compiles afresh."""
+    root = require_checkout("compiling the contracts")
     import solcx
 
-    root = require_checkout("compiling the contracts")
     lock = (root / "package-lock.json").read_text()
     key = hashlib.sha256(json.dumps([compiler_input, pinned_solc_version(), lock], sort_keys=True).encode()).hexdigest()
-    cache = root / "build" / cache_name
+    cache = root / "build" / "solc-cache" / f"{key}.json"
     try:
-        cached = json.loads(cache.read_text())
-        if cached.get("key") == key:
-            return cached["contracts"]
+        return json.loads(cache.read_text())
     except (OSError, ValueError):
         pass
     try:
@@ -87,12 +112,29 @@ def compile_cached(compiler_input: dict, cache_name: str) -> dict[str, dict[str,
         )
     except solcx.exceptions.SolcNotInstalled:
         raise SetupError("the compiler bridge is not installed: run `make setup`") from None
+    except solcx.exceptions.SolcError as exc:
+        raise InputError(f"solc refused the sources: {exc.message}") from None
     with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
-        cache.parent.mkdir(exist_ok=True)
+        cache.parent.mkdir(parents=True, exist_ok=True)
         partial = cache.with_suffix(".partial")
-        partial.write_text(json.dumps({"key": key, "contracts": output["contracts"]}))
+        partial.write_text(json.dumps(output["contracts"]))
         partial.replace(cache)
     return output["contracts"]
+
+
+def compile_contracts() -> dict[str, tuple[dict[str, Any], dict[str, str]]]:
+    """Each deployed contract's solc output, compiled from its own metadata's input, and the
+    sources (path -> text) that metadata names."""
+    root = require_checkout("compiling the contracts")
+    whole = compile_input(standard_input(["metadata"]))  # metadata alone needs no code generation
+    built = {}
+    for name in ARTIFACTS:
+        path = f"contracts/{name}.sol"
+        metadata = json.loads(whole[path][name]["metadata"])
+        # Bytes as they are (no newline translation): explorers check each one's hash.
+        texts = {source: (root / source).read_bytes().decode("utf-8") for source in metadata["sources"]}
+        built[name] = (compile_metadata(metadata, texts), texts)
+    return built
 
 
 def _dump(value: Any) -> str:
@@ -102,29 +144,24 @@ def _dump(value: Any) -> str:
 
 def package_files() -> dict[str, str]:
     """File name -> text of everything diamondtrace/compiled/ holds, freshly compiled."""
-    root = require_checkout("compiling the contracts")
-    contracts = compile_contracts()
     files: dict[str, str] = {}
     sources: dict[str, str] = {}
-    for name in ARTIFACTS:
-        path = f"contracts/{name}.sol"
-        out = contracts[path][name]
+    for name, (out, texts) in compile_contracts().items():
         files[f"{name}.json"] = _dump(
             {
                 "contractName": name,
-                "sourcePath": path,
+                "sourcePath": f"contracts/{name}.sol",
                 "abi": out["abi"],
                 "bytecode": out["evm"]["bytecode"]["object"],
                 "deployedBytecode": out["evm"]["deployedBytecode"]["object"],
+                "immutableReferences": out["evm"]["deployedBytecode"]["immutableReferences"],
                 "userdoc": out["userdoc"],
                 "devdoc": out["devdoc"],
                 # Kept as solc wrote it: its hash is in the bytecode, which verification checks.
                 "metadata": out["metadata"],
             }
         )
-        for source in json.loads(out["metadata"])["sources"]:
-            # Bytes as they are (no newline translation): explorers check each one's hash.
-            sources[source] = (root / source).read_bytes().decode("utf-8")
+        sources.update(texts)
     files[SOURCES] = _dump(sources)
     return files
 

@@ -20,8 +20,9 @@ from .common import Context
 from .parser import Parser, UsageError
 
 EPILOG = f"""
-exit codes: 0 success; 1 verify found the record broken or the stone flagged; 2 bad input or a
-refusal before anything was sent; 3 a chain or transaction failure; 130 interrupted (Ctrl-C).
+exit codes: 0 success; 1 verify found the record broken or the stone flagged (check-verification:
+a bundle that does not match as its folder claims); 2 bad input or a refusal before anything was
+sent; 3 a chain or transaction failure; 130 interrupted (Ctrl-C).
 With --json a failure prints {{"error": MESSAGE, "exit_code": N}} on stdout too.
 Signing: --keystore PATH with --password-file PATH or ${PASSWORD_ENV}; or --dev-account N on a
 local chain (chain id 31337 or 1337). Passwords are never taken on the command line.

@@ -1,4 +1,5 @@
-"""Reading the registry: `verify`, the web `explorer`, and `export-verification` for block explorers."""
+"""Reading the registry: `verify`, the web `explorer`, and `export-verification` (with
+`check-verification`) for block explorers."""
 
 from __future__ import annotations
 
@@ -50,6 +51,18 @@ def export_verification(ctx: Context) -> int:
     return 0
 
 
+def check_verification(ctx: Context) -> int:
+    from .. import sourcify
+
+    checked = sourcify.check(ctx.chain, ctx.args.out_dir)
+    ok = all(c.ok for c in checked)
+    lines = [
+        f"{c.name} {c.address}: {c.match or 'no match'} ({c.reason})" + ("" if c.ok else f", not a {c.folder}") for c in checked
+    ]
+    ctx.result({"ok": ok, "contracts": [c.as_json() for c in checked]}, "\n".join(lines))
+    return 0 if ok else 1
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     check = stone_command(
         commands, "verify", verify, "a stone's full provenance, integrity and assurance verdicts (exit 1 if broken or flagged)"
@@ -67,3 +80,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     help = "write the deployed contracts' compiler metadata and sources in the layout Sourcify-compatible explorers read"
     export = command(commands, "export-verification", export_verification, help)
     export.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="where to write them")
+
+    help = (
+        "recompile the verification bundles in OUT_DIR from their metadata and sources alone, as an explorer does, and match "
+        "each against the code on chain (exit 1 if one does not match as its folder claims; needs the checkout's compiler)"
+    )
+    recompile = command(commands, "check-verification", check_verification, help)
+    recompile.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="what export-verification wrote")

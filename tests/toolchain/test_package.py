@@ -29,11 +29,17 @@ def test_the_shipped_contracts_are_the_sources_compiled_afresh():
     assert sorted(path.name for path in COMPILED.iterdir()) == sorted(fresh)
     for name, text in fresh.items():
         assert (COMPILED / name).read_text() == text, f"diamondtrace/compiled/{name} is stale: run `make build` and commit it"
-    # The library deploys the very code of brownie's build, which the contract tests test.
+    # The library deploys the very code of brownie's build, which the contract tests test, though
+    # brownie compiles the whole project and the package each contract from its metadata alone.
     for name in artifacts.ARTIFACTS:
         built = json.loads((PROJECT_ROOT / "build" / "contracts" / f"{name}.json").read_text())
         shipped = artifacts.artifact(name)
-        assert shipped["bytecode"] == built["bytecode"] and shipped["abi"] == built["abi"], name
+        assert shipped["abi"] == built["abi"], name
+        assert shipped["bytecode"] == built["bytecode"], (
+            f"{name}: brownie's whole-project build differs from the package's build from its metadata's sources "
+            "(solc's output depends on files the contract never imports): the contract tests would test other code than "
+            "`diamondtrace deploy` deploys"
+        )
 
 
 def _run(*command, cwd: Path, env: dict, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -171,6 +177,9 @@ def test_a_wheel_from_a_fresh_clone_runs_outside_the_checkout(tmp_path):
         folder = work / "verified" / "contracts" / "full_match" / "31337" / registry
         for path, entry in json.loads((folder / "metadata.json").read_text())["sources"].items():
             assert "0x" + keccak((folder / "sources" / path).read_bytes()).hex() == entry["keccak256"], path
+        # Recompiling the bundles takes the checkout's compiler, which an installed package lacks: said so.
+        unchecked = dt(*rpc, "check-verification", "verified", expect=2)
+        assert "needs the DiamondTrace checkout" in unchecked.stderr and not unchecked.stdout
 
         explorer = subprocess.Popen(
             [command, *rpc, "explorer", "--port", str(free_port())],

@@ -51,7 +51,7 @@ BY_NAME = {
 @pytest.fixture(scope="module")
 def interface_errors() -> list[dict]:
     """The errors interfaces/IDiamondTraceErrors.sol declares, from a compile of the sources."""
-    out = compiler.compile_contracts()["interfaces/IDiamondTraceErrors.sol"]["IDiamondTraceErrors"]
+    out = compiler.compile_input(compiler.standard_input(["abi"]))["interfaces/IDiamondTraceErrors.sol"]["IDiamondTraceErrors"]
     errors = [entry for entry in out["abi"] if entry["type"] == "error"]
     declared = re.findall(r"^\s*error (\w+)\(", (PROJECT_ROOT / "interfaces" / "IDiamondTraceErrors.sol").read_text(), re.M)
     assert sorted(e["name"] for e in errors) == sorted(declared)
