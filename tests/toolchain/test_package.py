@@ -29,9 +29,10 @@ def test_the_shipped_contracts_are_the_sources_compiled_afresh():
     assert sorted(path.name for path in COMPILED.iterdir()) == sorted(fresh)
     for name, text in fresh.items():
         assert (COMPILED / name).read_text() == text, f"diamondtrace/compiled/{name} is stale: run `make build` and commit it"
-    # The library deploys the very code of brownie's build, which the contract tests test, though
-    # brownie compiles the whole project and the package each contract from its metadata alone.
-    for name in artifacts.ARTIFACTS:
+    # The contract tests test the code the library deploys. brownie compiles the whole project and
+    # the package each contract from its metadata alone: for the registry (with the books it
+    # creates) the two agree; the renderer's differ (Shanghai build), so tests/conftest.py deploys the package's.
+    for name in set(artifacts.ARTIFACTS) - {"DiamondRenderer"}:
         built = json.loads((PROJECT_ROOT / "build" / "contracts" / f"{name}.json").read_text())
         shipped = artifacts.artifact(name)
         assert shipped["abi"] == built["abi"], name
