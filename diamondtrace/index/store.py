@@ -1,0 +1,212 @@
+"""The index's database: opening it (SQLite by default, PostgreSQL by URL) with its schema
+migrated, which registry it holds and how far, writing one span of events in one transaction, and
+rolling back to a block when the chain reorganised.
+
+Every write of a span and its progress is one transaction: an interrupted run leaves the index at
+the end of its last whole span, and the next run resumes there without a duplicate row.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from ..errors import DatabaseError, InputError
+from ..records import ZERO_ADDRESS
+from .schema import EVENT_TABLES, blocks, holdings, progress, stones, transfers
+
+# Beside the deployment record: deployments/31337.json's index is deployments/31337.index.sqlite.
+DEFAULT_SUFFIX = ".index.sqlite"
+DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg"}
+
+
+def database_url(value: str | None, deployment_path: Path) -> URL:
+    """`--db`'s value as a SQLAlchemy URL: a `sqlite:///` or `postgresql://` URL, or a file path
+    (SQLite); none: the file beside the deployment record."""
+    if value is None:
+        return URL.create("sqlite", database=str(deployment_path.with_suffix(DEFAULT_SUFFIX)))
+    if "://" not in value:
+        return URL.create("sqlite", database=str(Path(value)))
+    try:
+        url = sa.make_url(value)
+    except ArgumentError:
+        raise InputError(
+            "--db: not a database URL (give a file path, sqlite:///PATH or postgresql://USER@HOST/DATABASE)"
+        ) from None
+    if url.password:
+        raise InputError("--db: a password is never taken on the command line: give it in $PGPASSWORD or ~/.pgpass")
+    driver = DRIVERS.get(url.drivername.split("+")[0])
+    if driver is None:
+        raise InputError(f"--db: {url.drivername} databases are not supported: use SQLite (a file) or PostgreSQL")
+    return url.set(drivername=driver if "+" not in url.drivername else url.drivername)
+
+
+def shown(url: URL) -> str:
+    """A database URL as it may be printed: never its password."""
+    return url.render_as_string(hide_password=True)
+
+
+@dataclass(frozen=True)
+class Progress:
+    chain_id: int
+    registry: str
+    first_block: int
+    last_block: int
+    last_hash: str | None
+    confirmations: int
+
+
+@dataclass
+class Span:
+    """One span's rows, table by table, as the loader decoded them; `holders` the final state of
+    each (account, stone) pair the span's transfers touched."""
+
+    rows: dict[sa.Table, list[dict[str, Any]]] = field(default_factory=dict)
+    blocks: dict[int, dict[str, Any]] = field(default_factory=dict)
+    holders: dict[tuple[str, int], bool] = field(default_factory=dict)
+
+    @property
+    def events(self) -> int:
+        return sum(len(rows) for table, rows in self.rows.items() if table is not stones)
+
+
+def holder_states(moves: Iterable[tuple[int, str, str]]) -> dict[tuple[str, int], bool]:
+    """Who holds each stone after `moves` ((token, from, to), in chain order), and who held it:
+    (account, token) -> whether it holds it now."""
+    states: dict[tuple[str, int], bool] = {}
+    for token, sender, recipient in moves:
+        if sender != ZERO_ADDRESS:
+            states[(sender, token)] = False
+        if recipient != ZERO_ADDRESS:
+            states[(recipient, token)] = True
+    return states
+
+
+class Store:
+    """An index database, opened and migrated to the schema this package ships."""
+
+    def __init__(self, url: URL, migrate: bool = True) -> None:
+        self.url = url
+        if url.drivername == "sqlite" and url.database:
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.engine: Engine = sa.create_engine(url)
+            if url.drivername == "sqlite":
+                sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            if migrate:
+                self.migrate()
+            elif not sa.inspect(self.engine).has_table("progress"):
+                raise DatabaseError(f"{shown(url)} holds no index: build one with `diamondtrace index --db URL`")
+        except SQLAlchemyError as exc:
+            raise DatabaseError(f"cannot open the index database {shown(url)}: {_reason(exc)}") from None
+
+    def migrate(self) -> None:
+        """Brings the schema to the newest migration shipped in the package (Alembic)."""
+        config = Config()
+        config.set_main_option("script_location", str(resources.files("diamondtrace.index") / "migrations"))
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def progress(self) -> Progress | None:
+        with self.engine.connect() as c:
+            row = c.execute(sa.select(progress).where(progress.c.id == 1)).first()
+        return None if row is None else Progress(*row[1:])
+
+    def start(self, chain_id: int, registry: str, first_block: int, confirmations: int) -> Progress:
+        """The index's progress, begun for `registry` if empty; an index of another registry is refused."""
+        found = self.progress()
+        if found is not None and (found.chain_id, found.registry) != (chain_id, registry):
+            raise InputError(
+                f"{shown(self.url)} indexes registry {found.registry} on chain {found.chain_id}, not {registry} on chain "
+                f"{chain_id}: give another --db, or delete that index"
+            )
+        with self._writing() as c:
+            if found is None:
+                values = dict(chain_id=chain_id, registry=registry, first_block=first_block, last_block=first_block - 1)
+                c.execute(sa.insert(progress).values(id=1, confirmations=confirmations, **values))
+            else:
+                c.execute(sa.update(progress).where(progress.c.id == 1).values(confirmations=confirmations))
+        return self.progress()
+
+    def write(self, span: Span, last_block: int, last_hash: str) -> None:
+        """A span's rows and the progress past it, in one transaction."""
+        with self._writing() as c:
+            for table, rows in span.rows.items():
+                if rows:
+                    c.execute(sa.insert(table), rows)
+            if span.blocks:
+                c.execute(sa.insert(blocks), list(span.blocks.values()))
+            self._hold(c, span.holders)
+            c.execute(sa.update(progress).where(progress.c.id == 1).values(last_block=last_block, last_hash=last_hash))
+
+    def stored_blocks(self, at_most: int, limit: int) -> list[tuple[int, str]]:
+        """The newest `limit` stored blocks at or below `at_most`, newest first."""
+        query = sa.select(blocks.c.number, blocks.c.hash).where(blocks.c.number <= at_most)
+        with self.engine.connect() as c:
+            return [tuple(r) for r in c.execute(query.order_by(blocks.c.number.desc()).limit(limit))]
+
+    def rollback(self, ancestor: int, ancestor_hash: str | None) -> int:
+        """Forgets everything above block `ancestor`, deriving again who holds the stones whose
+        transfers it forgot; returns how many events it removed."""
+        with self._writing() as c:
+            touched = c.execute(
+                sa.select(transfers.c.token_id, transfers.c.sender, transfers.c.recipient).where(transfers.c.block > ancestor)
+            ).all()
+            removed = sum(c.execute(sa.delete(t).where(t.c.block > ancestor)).rowcount for t in EVENT_TABLES)
+            c.execute(sa.delete(stones).where(stones.c.block > ancestor))
+            c.execute(sa.delete(blocks).where(blocks.c.number > ancestor))
+            pairs = {(a, token) for token, sender, recipient in touched for a in (sender, recipient) if a != ZERO_ADDRESS}
+            if pairs:
+                key = (holdings.c.account == sa.bindparam("a")) & (holdings.c.token_id == sa.bindparam("t"))
+                c.execute(sa.delete(holdings).where(key), [{"a": a, "t": t} for a, t in pairs])
+            tokens = sorted({token for token, _, _ in touched})
+            for i in range(0, len(tokens), 500):
+                kept = sa.select(transfers.c.token_id, transfers.c.sender, transfers.c.recipient).where(
+                    transfers.c.token_id.in_(tokens[i : i + 500])
+                )
+                self._hold(c, holder_states(c.execute(kept.order_by(transfers.c.block, transfers.c.log_index)).all()))
+            c.execute(sa.update(progress).where(progress.c.id == 1).values(last_block=ancestor, last_hash=ancestor_hash))
+        return removed
+
+    def _hold(self, c: Connection, states: dict[tuple[str, int], bool]) -> None:
+        if not states:
+            return
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        insert = dialect.insert(holdings)
+        upsert = insert.on_conflict_do_update(index_elements=["account", "token_id"], set_={"current": insert.excluded.current})
+        c.execute(upsert, [{"account": a, "token_id": t, "current": now} for (a, t), now in states.items()])
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """A write transaction; a database failure is a `DatabaseError` (the transaction is undone)."""
+        try:
+            with self.engine.begin() as c:
+                yield c
+        except SQLAlchemyError as exc:
+            raise DatabaseError(
+                f"cannot write the index {shown(self.url)}: {_reason(exc)}; nothing of that write was kept"
+            ) from None
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    original = getattr(exc, "orig", None) or exc
+    return f"{type(original).__name__}: {str(original).splitlines()[0] if str(original) else ''}"
+
+
+def _sqlite_pragmas(connection, _record) -> None:
+    # Write-ahead logging: the explorer reads while the indexer writes; NORMAL sync is safe with WAL.
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
