@@ -65,6 +65,9 @@ class View:
     registry: Registry
     people: People
     times: BlockTimes
+    # Where the list pages read from: the chain's events (`lists.ChainLists`), or the index
+    # (`indexed.IndexedLists`); the server sets it.
+    lists: Any = None
 
     @classmethod
     def open(cls, rpc_url: str, deployment_path: Path | None) -> "View":
