@@ -23,16 +23,25 @@ class Spans:
     """The block span of one `eth_getLogs` query, fitted to what the provider accepts. Public
     endpoints limit a query's block range (often 1,000 blocks or fewer) or its results (often
     10,000) and answer an error past it: a refused span is halved, down to one block, and after
-    GROW_AFTER answers in a row doubled again, up to the first span. Rate limiting (HTTP 429) is
-    waited out (`chain.patient`)."""
+    GROW_AFTER answers in a row doubled again, up to `most` (the first span). With a `target`, a
+    span that found more results than it shrinks in proportion and one that found under a quarter
+    of it doubles at once, so that dense stretches of the chain come in answers of a bounded size.
+    Rate limiting (HTTP 429) is waited out (`chain.patient`)."""
 
-    def __init__(self, span: int = LOG_CHUNK, where: str = "the RPC endpoint") -> None:
-        self.first = self.span = span
+    def __init__(
+        self, span: int = LOG_CHUNK, where: str = "the RPC endpoint", most: int | None = None, target: int | None = None
+    ) -> None:
+        self.span = span
+        self.most = most or span
+        self.target = target
         self.where = where
         self._answered = 0
 
-    def scan(self, fetch: Callable[[int, int], list[Any]], first: int, last: int) -> Iterator[tuple[int, int, list[Any]]]:
-        """`fetch(start, end)` over blocks `first`..`last` in spans: (start, end, what it found), in order."""
+    def scan(
+        self, fetch: Callable[[int, int], Any], first: int, last: int, size: Callable[[Any], int] = len
+    ) -> Iterator[tuple[int, int, Any]]:
+        """`fetch(start, end)` over blocks `first`..`last` in spans: (start, end, what it found), in
+        order; `size` counts the results of what it found."""
         start = first
         while start <= last:
             end = min(start + self.span - 1, last)
@@ -46,9 +55,16 @@ class Spans:
                 continue
             yield start, end, found
             start = end + 1
-            self._answered += 1
-            if self._answered >= GROW_AFTER and self.span < self.first:
-                self.span = min(self.span * 2, self.first)
+            self._fit(size(found))
+
+    def _fit(self, results: int) -> None:
+        self._answered += 1
+        if self.target and results > self.target:
+            self.span = max(self.span * self.target // results, 1)
+            self._answered = 0
+        elif (self.target and results < self.target // 4) or self._answered >= GROW_AFTER:
+            if self.span < self.most:
+                self.span = min(self.span * 2, self.most)
                 self._answered = 0
 
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from ..index.schema import blocks, certificates, custody, draws, flag_changes, holdings, registrations, stones, transfers
+from ..index.schema import blocks, certificates, custody, draws, flag_changes, holdings, registrations, stones
 from ..index.store import Store
 from ..model import Flag, Origin, text32, text_of
-from ..records import ZERO_ADDRESS, CustodyRecord, FlagChange, country_of
+from ..records import CustodyRecord, FlagChange, country_of
 from ..verify import Provenance
 from .lists import MAX_LISTED, Holdings, Registration, is_text
 from .reads import View, chain_read
@@ -112,13 +112,7 @@ class IndexedLists:
         minted = 0
         if batches:
             in_batches = stones.c.batch.in_(batches)
-            mints = (
-                sa.select(stones.c.token_id)
-                .join(transfers, (transfers.c.token_id == stones.c.token_id) & (transfers.c.sender == ZERO_ADDRESS))
-                .where(in_batches)
-                .order_by(transfers.c.block, transfers.c.log_index)
-                .limit(MAX_LISTED)
-            )
+            mints = sa.select(stones.c.token_id).where(in_batches).order_by(stones.c.block, stones.c.log_index).limit(MAX_LISTED)
             for row in self._rows(mints):
                 drawn[row.token_id] = None
             minted = self._rows(sa.select(sa.func.count()).select_from(stones).where(in_batches))[0][0]

@@ -10,17 +10,25 @@ reads every block up to the head less the confirmation depth, in spans the provi
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
-from typing import Callable
+from queue import Full, Queue
+from typing import Any, Callable, Iterator
 
 from ..chain import Chain, patient, rpc
-from ..scan import Spans
+from ..mint import collector_paused
+from ..scan import LOG_CHUNK, Spans
 from .loader import Loader, Reorganised
 from .store import Progress, Store
 
 # Stored blocks compared with the chain's per JSON-RPC batch while looking for the common ancestor.
 ANCESTOR_BATCH = 100
+# The first span, small enough for a busy chain (a block may hold thousands of events). Spans then
+# grow over quiet stretches of the chain (up to scan's LOG_CHUNK) and shrink over busy ones, to
+# about TARGET_RESULTS events a query: answers of a few megabytes, whatever the chain holds.
+SPAN = 100
+TARGET_RESULTS = 10_000
 
 
 @dataclass
@@ -62,7 +70,7 @@ class Indexer:
         self.store = store
         self.loader = loader
         self.confirmations = confirmations
-        self.spans = Spans(where=loader.chain.rpc_url)
+        self.spans = Spans(SPAN, loader.chain.rpc_url, most=LOG_CHUNK, target=TARGET_RESULTS)
         self.progressed = progressed or (lambda report, target: None)
         self.report = Report()
 
@@ -76,7 +84,8 @@ class Indexer:
         done = 0
         try:
             while True:
-                self.catch_up()
+                with collector_paused():  # millions of rows made, none of them cycles
+                    self.catch_up()
                 done += 1
                 if not follow or (passes is not None and done >= passes):
                     return self.report
@@ -100,7 +109,8 @@ class Indexer:
                 continue  # the tip check of the next round finds where the chains part
 
     def _read(self, first: int, last: int) -> None:
-        for start, end, (span, end_hash) in self.spans.scan(lambda a, b: self.loader.read(a, b), first, last):
+        spans = self.spans.scan(lambda a, b: self.loader.read(a, b), first, last, size=lambda read: read[0].events)
+        for start, end, (span, end_hash) in ahead(spans):
             self.store.write(span, end, end_hash)
             self.report.events += span.events
             self.report.first_block = start if self.report.first_block is None else self.report.first_block
@@ -132,3 +142,43 @@ class Indexer:
                 if header is not None and header["hash"] == stored_hash:
                     return number, stored_hash
             at = stored[-1][0] - 1
+
+
+def ahead(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
+    """`items`, made in a thread of their own up to `depth` ahead of the caller: the next span is
+    read from the node while this one is written to the database. What the thread raises is
+    raised here; the thread stops when the caller does."""
+    queue: Queue = Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def put(item: Any) -> None:
+        while not stop.is_set():
+            try:
+                return queue.put(item, timeout=0.1)
+            except Full:
+                continue
+
+    def make() -> None:
+        try:
+            for item in items:
+                put(item)
+                if stop.is_set():
+                    return
+            put(done)
+        except BaseException as exc:  # handed to the caller, which raises it
+            put(_Raised(exc))
+
+    threading.Thread(target=make, daemon=True, name="index-reader").start()
+    try:
+        while (item := queue.get()) is not done:
+            if isinstance(item, _Raised):
+                raise item.exc
+            yield item
+    finally:
+        stop.set()
+
+
+@dataclass
+class _Raised:
+    exc: BaseException

@@ -15,7 +15,7 @@ from eth_utils import event_abi_to_log_topic, to_checksum_address
 
 from ..artifacts import abi
 from ..chain import Chain, batch_request, raw_request
-from ..records import ZERO_ADDRESS, CustodyRecord
+from ..records import ZERO_ADDRESS
 from .schema import certificates, custody, draws, flag_changes, registrations, stones, transfers
 from .store import Span, holder_states
 
@@ -97,59 +97,69 @@ class Loader:
         before = self.headers([last])[0]
         logs = self.logs(first, last)
         span = self.span(logs)
-        dated = sorted({row["block"] for table in (registrations, flag_changes) for row in span.rows[table]})
+        dated = sorted({row[0] for table in (registrations, flag_changes) for row in span.rows[table]})
         *times, after = self.headers(dated + [last])
         if before is None or after is None or before["hash"] != after["hash"]:
             raise Reorganised(f"block {last} changed while blocks {first}..{last} were read")
         for header in times:
-            if header is None or span.blocks[int(header["number"], 16)]["hash"] != header["hash"]:
+            if header is None or span.blocks[int(header["number"], 16)][1] != header["hash"]:
                 raise Reorganised(f"a block among {first}..{last} changed while it was read")
-            span.blocks[int(header["number"], 16)]["time"] = int(header["timestamp"], 16)
-        span.blocks.setdefault(last, {"number": last, "hash": after["hash"], "time": None})
+            span.blocks[int(header["number"], 16)][2] = int(header["timestamp"], 16)
+        span.blocks.setdefault(last, [last, after["hash"], None])
         return span, after["hash"]
 
     def span(self, logs: list[dict]) -> Span:
-        """Decoded logs (in chain order) as the index's rows."""
-        rows: dict[Any, list[dict[str, Any]]] = {
+        """Decoded logs (in chain order) as the index's rows: tuples in their tables' column order,
+        uint256 values as 32 big-endian bytes (see `schema.Uint256`)."""
+        rows: dict[Any, list[tuple]] = {
             table: [] for table in (transfers, custody, registrations, flag_changes, certificates, draws)
         }
-        blocks: dict[int, dict[str, Any]] = {}
+        blocks: dict[int, list] = {}
         batch_of: dict[str, int] = {}  # a registration's transaction -> its batch, for the stones it minted
-        mints: list[tuple[int, int, str]] = []
-        moves: list[tuple[int, str, str]] = []
+        mints: list[tuple[bytes, int, int, str]] = []
+        moves: list[tuple[bytes, str, str]] = []
         for log in logs:
             name, a = self.decoder.decode(log)
-            block, tx = int(log["blockNumber"], 16), log["transactionHash"]
-            at = {"block": block, "log_index": int(log["logIndex"], 16)}
-            blocks.setdefault(block, {"number": block, "hash": log["blockHash"], "time": None})
+            block, index, tx = int(log["blockNumber"], 16), int(log["logIndex"], 16), log["transactionHash"]
+            if block not in blocks:
+                blocks[block] = [block, log["blockHash"], None]
             if name == "Transfer":
-                rows[transfers].append({**at, "token_id": a["id"], "sender": a["from"], "recipient": a["to"]})
-                moves.append((a["id"], a["from"], a["to"]))
+                token = _word(a["id"])
+                moves.append((token, a["from"], a["to"]))
                 if a["from"] == ZERO_ADDRESS:
-                    mints.append((a["id"], block, tx))
+                    mints.append((token, block, index, tx))
+                else:
+                    rows[transfers].append((block, index, token, a["from"], a["to"]))
             elif name == "CustodyTransferred":
-                r = CustodyRecord.from_log(log)
                 rows[custody].append(
-                    {**at, "token_id": r.token_id, "sender": r.sender, "recipient": r.recipient, "document": r.document,
-                     "chains": r.chains, "record": r.record, "tx": tx}
-                )  # fmt: skip
+                    (
+                        block,
+                        index,
+                        _word(a["tokenId"]),
+                        a["from"],
+                        a["to"],
+                        a["document"],
+                        _word(a["chains"]),
+                        _word(a["record"]),
+                        tx,
+                    )
+                )
             elif name == "BatchRegistered":
                 batch_of[tx] = a["batch"]
                 rows[registrations].append(
-                    {**at, "batch": a["batch"], "registrant": a["registrant"], "origin": a["origin"], "recipient": a["to"],
-                     "mine": a["mine"], "country": a["country"], "stones": a["stones"], "centicarats": a["centicarats"], "tx": tx}
+                    (block, index, a["batch"], a["registrant"], a["origin"], a["to"], a["mine"], a["country"], a["stones"],
+                     a["centicarats"], tx)
                 )  # fmt: skip
             elif name in ("StoneFlagged", "FlagCleared"):
-                flag = a.get("flag", 0)
-                rows[flag_changes].append(
-                    {**at, "token_id": a["tokenId"], "flag": flag, "by": a["by"], "document": a["document"], "tx": tx}
-                )
+                rows[flag_changes].append((block, index, _word(a["tokenId"]), a.get("flag", 0), a["by"], a["document"], tx))
             elif name == "CertificateRecorded":
-                rows[certificates].append({**at, "certificate_id": a["id"], "number": a["number"], "exporting": a["exporting"]})
+                rows[certificates].append((block, index, a["id"], a["number"], a["exporting"]))
             else:  # CertificateDrawn (a crossing) or CertificateDrawnByBatch (a registration)
-                token, batch = a.get("tokenId"), a.get("batch")
-                rows[draws].append(
-                    {**at, "certificate_id": a["id"], "token_id": token, "batch": batch, "centicarats": a["centicarats"]}
-                )
-        rows[stones] = [{"token_id": token, "batch": batch_of.get(tx), "block": block} for token, block, tx in mints]
+                token = _word(a["tokenId"]) if "tokenId" in a else None
+                rows[draws].append((block, index, a["id"], token, a.get("batch"), a["centicarats"]))
+        rows[stones] = [(token, batch_of.get(tx), block, index) for token, block, index, tx in mints]
         return Span(rows, blocks, holder_states(moves))
+
+
+def _word(value: int) -> bytes:
+    return value.to_bytes(32, "big")

@@ -12,18 +12,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Iterable, Iterator
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from ..errors import DatabaseError, InputError
 from ..records import ZERO_ADDRESS
-from .schema import EVENT_TABLES, blocks, holdings, progress, stones, transfers
+from .schema import EVENT_TABLES, blocks, holdings, progress, registrations, stones, transfers
 
 # Beside the deployment record: deployments/31337.json's index is deployments/31337.index.sqlite.
 DEFAULT_SUFFIX = ".index.sqlite"
@@ -68,19 +67,22 @@ class Progress:
 
 @dataclass
 class Span:
-    """One span's rows, table by table, as the loader decoded them; `holders` the final state of
-    each (account, stone) pair the span's transfers touched."""
+    """One span's rows, table by table, as the loader decoded them (tuples in the table's column
+    order, as the database takes them: uint256 values as 32 big-endian bytes); `blocks` the
+    [number, hash, time] of each block they came from; `holders` the final state of each (account,
+    stone) pair the span's transfers touched."""
 
-    rows: dict[sa.Table, list[dict[str, Any]]] = field(default_factory=dict)
-    blocks: dict[int, dict[str, Any]] = field(default_factory=dict)
-    holders: dict[tuple[str, int], bool] = field(default_factory=dict)
+    rows: dict[sa.Table, list[tuple]] = field(default_factory=dict)
+    blocks: dict[int, list] = field(default_factory=dict)
+    holders: dict[tuple[str, bytes], bool] = field(default_factory=dict)
 
     @property
     def events(self) -> int:
-        return sum(len(rows) for table, rows in self.rows.items() if table is not stones)
+        """The events the span holds: a row each (a mint's Transfer is its stone's row)."""
+        return sum(len(rows) for rows in self.rows.values())
 
 
-def holder_states(moves: Iterable[tuple[int, str, str]]) -> dict[tuple[str, int], bool]:
+def holder_states(moves: Iterable[tuple[bytes, str, str]]) -> dict[tuple[str, bytes], bool]:
     """Who holds each stone after `moves` ((token, from, to), in chain order), and who held it:
     (account, token) -> whether it holds it now."""
     states: dict[tuple[str, int], bool] = {}
@@ -142,11 +144,9 @@ class Store:
     def write(self, span: Span, last_block: int, last_hash: str) -> None:
         """A span's rows and the progress past it, in one transaction."""
         with self._writing() as c:
-            for table, rows in span.rows.items():
+            for table, rows in [*span.rows.items(), (blocks, [tuple(b) for b in span.blocks.values()])]:
                 if rows:
-                    c.execute(sa.insert(table), rows)
-            if span.blocks:
-                c.execute(sa.insert(blocks), list(span.blocks.values()))
+                    c.exec_driver_sql(self._insert(table), rows)
             self._hold(c, span.holders)
             c.execute(sa.update(progress).where(progress.c.id == 1).values(last_block=last_block, last_hash=last_hash))
 
@@ -159,33 +159,51 @@ class Store:
     def rollback(self, ancestor: int, ancestor_hash: str | None) -> int:
         """Forgets everything above block `ancestor`, deriving again who holds the stones whose
         transfers it forgot; returns how many events it removed."""
+        t = transfers.c
         with self._writing() as c:
-            touched = c.execute(
-                sa.select(transfers.c.token_id, transfers.c.sender, transfers.c.recipient).where(transfers.c.block > ancestor)
+            touched = c.execute(sa.select(t.token_id, t.sender, t.recipient).where(t.block > ancestor)).all()
+            minted = c.execute(
+                sa.select(stones.c.token_id, registrations.c.recipient)
+                .join(registrations, registrations.c.batch == stones.c.batch)
+                .where(stones.c.block > ancestor)
             ).all()
-            removed = sum(c.execute(sa.delete(t).where(t.c.block > ancestor)).rowcount for t in EVENT_TABLES)
-            c.execute(sa.delete(stones).where(stones.c.block > ancestor))
+            removed = sum(c.execute(sa.delete(table).where(table.c.block > ancestor)).rowcount for table in EVENT_TABLES)
+            removed += c.execute(sa.delete(stones).where(stones.c.block > ancestor)).rowcount
             c.execute(sa.delete(blocks).where(blocks.c.number > ancestor))
-            pairs = {(a, token) for token, sender, recipient in touched for a in (sender, recipient) if a != ZERO_ADDRESS}
+            pairs = {(a, token) for token, sender, recipient in touched for a in (sender, recipient)} | {
+                (a, token) for token, a in minted
+            }
             if pairs:
                 key = (holdings.c.account == sa.bindparam("a")) & (holdings.c.token_id == sa.bindparam("t"))
-                c.execute(sa.delete(holdings).where(key), [{"a": a, "t": t} for a, t in pairs])
+                c.execute(sa.delete(holdings).where(key), [{"a": a, "t": token} for a, token in pairs])
             tokens = sorted({token for token, _, _ in touched})
             for i in range(0, len(tokens), 500):
-                kept = sa.select(transfers.c.token_id, transfers.c.sender, transfers.c.recipient).where(
-                    transfers.c.token_id.in_(tokens[i : i + 500])
+                some = tokens[i : i + 500]
+                # Each stone from its mint (to its registration's recipient), then its transfers in order.
+                mints = sa.select(stones.c.token_id, sa.literal(ZERO_ADDRESS), registrations.c.recipient).join(
+                    registrations, registrations.c.batch == stones.c.batch
                 )
-                self._hold(c, holder_states(c.execute(kept.order_by(transfers.c.block, transfers.c.log_index)).all()))
+                kept = sa.select(t.token_id, t.sender, t.recipient).where(t.token_id.in_(some)).order_by(t.block, t.log_index)
+                moves = c.execute(mints.where(stones.c.token_id.in_(some))).all() + c.execute(kept).all()
+                self._hold(c, holder_states(moves))
             c.execute(sa.update(progress).where(progress.c.id == 1).values(last_block=ancestor, last_hash=ancestor_hash))
         return removed
 
-    def _hold(self, c: Connection, states: dict[tuple[str, int], bool]) -> None:
-        if not states:
-            return
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-        insert = dialect.insert(holdings)
-        upsert = insert.on_conflict_do_update(index_elements=["account", "token_id"], set_={"current": insert.excluded.current})
-        c.execute(upsert, [{"account": a, "token_id": t, "current": now} for (a, t), now in states.items()])
+    def _insert(self, table: sa.Table) -> str:
+        """A plain INSERT of all `table`'s columns in order, in the driver's own parameter style:
+        rows go to the driver's executemany as they are, with none of SQLAlchemy's per-row work
+        (which would cost more than everything else the index does)."""
+        marks = ", ".join(["?" if self.engine.dialect.paramstyle == "qmark" else "%s"] * len(table.columns))
+        return f"INSERT INTO {table.name} ({', '.join(c.name for c in table.columns)}) VALUES ({marks})"
+
+    def _hold(self, c: Connection, states: dict[tuple[str, bytes | int], bool]) -> None:
+        """Who holds what, as `holder_states` derived it: inserted, or updated where known (the same
+        statement on SQLite and PostgreSQL)."""
+        if states:
+            upsert = self._insert(holdings) + " ON CONFLICT (account, token_id) DO UPDATE SET current = excluded.current"
+            c.exec_driver_sql(
+                upsert, [(a, t if isinstance(t, bytes) else t.to_bytes(32, "big"), now) for (a, t), now in states.items()]
+            )
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:

@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("exporting", sa.LargeBinary(length=2), nullable=False),
         sa.PrimaryKeyConstraint("block", "log_index"),
         sa.UniqueConstraint("certificate_id"),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("certificates", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_certificates_number"), ["number"], unique=False)
@@ -49,6 +50,7 @@ def upgrade() -> None:
         sa.Column("record", sa.LargeBinary(length=32), nullable=False),
         sa.Column("tx", sa.String(length=66), nullable=False),
         sa.PrimaryKeyConstraint("block", "log_index"),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("custody", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_custody_token_id"), ["token_id"], unique=False)
@@ -62,6 +64,7 @@ def upgrade() -> None:
         sa.Column("batch", sa.BigInteger(), nullable=True),
         sa.Column("centicarats", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("block", "log_index"),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("draws", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_draws_certificate_id"), ["certificate_id"], unique=False)
@@ -76,6 +79,7 @@ def upgrade() -> None:
         sa.Column("document", sa.LargeBinary(length=32), nullable=False),
         sa.Column("tx", sa.String(length=66), nullable=False),
         sa.PrimaryKeyConstraint("block", "log_index"),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("flag_changes", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_flag_changes_token_id"), ["token_id"], unique=False)
@@ -86,6 +90,7 @@ def upgrade() -> None:
         sa.Column("token_id", sa.LargeBinary(length=32), nullable=False),
         sa.Column("current", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("account", "token_id"),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("holdings", schema=None) as batch_op:
         batch_op.create_index("holdings_by_state", ["account", "current", "token_id"], unique=False)
@@ -116,17 +121,19 @@ def upgrade() -> None:
         sa.Column("tx", sa.String(length=66), nullable=False),
         sa.PrimaryKeyConstraint("block", "log_index"),
         sa.UniqueConstraint("batch"),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "stones",
         sa.Column("token_id", sa.LargeBinary(length=32), nullable=False),
         sa.Column("batch", sa.BigInteger(), nullable=True),
         sa.Column("block", sa.BigInteger(), nullable=False),
+        sa.Column("log_index", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("token_id"),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("stones", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_stones_batch"), ["batch"], unique=False)
-        batch_op.create_index(batch_op.f("ix_stones_block"), ["block"], unique=False)
 
     op.create_table(
         "transfers",
@@ -136,6 +143,7 @@ def upgrade() -> None:
         sa.Column("sender", sa.String(length=42), nullable=False),
         sa.Column("recipient", sa.String(length=42), nullable=False),
         sa.PrimaryKeyConstraint("block", "log_index"),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("transfers", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_transfers_token_id"), ["token_id"], unique=False)
@@ -147,7 +155,6 @@ def downgrade() -> None:
 
     op.drop_table("transfers")
     with op.batch_alter_table("stones", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_stones_block"))
         batch_op.drop_index(batch_op.f("ix_stones_batch"))
 
     op.drop_table("stones")
