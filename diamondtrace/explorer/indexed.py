@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from ..index.schema import blocks, certificates, custody, draws, flag_changes, holdings, registrations, stones
+from ..index.schema import accounts, blocks, certificates, custody, draws, flag_changes, held, registrations, stones
 from ..index.store import Store
 from ..model import Flag, Origin, text32, text_of
 from ..records import CustodyRecord, FlagChange, country_of
@@ -124,15 +124,11 @@ class IndexedLists:
         return list(drawn.items())[:MAX_LISTED], len({row.token_id for row in crossings}) + minted
 
     def holdings(self, account: str) -> Holdings:
-        h = holdings.c
-        mine = h.account == account
-
-        def tokens(current: bool) -> list[int]:
-            query = sa.select(h.token_id).where(mine, h.current == current).order_by(h.token_id).limit(MAX_LISTED)
-            return [row.token_id for row in self._rows(query)]
-
-        counts = dict(self._rows(sa.select(h.current, sa.func.count()).where(mine).group_by(h.current)))
-        return Holdings(tokens(True), tokens(False), counts.get(True, 0), counts.get(False, 0))
+        holds = sa.select(stones.c.token_id).where(stones.c.holder == account).order_by(stones.c.token_id).limit(MAX_LISTED)
+        was = sa.select(held.c.token_id).where(held.c.account == account).order_by(held.c.token_id).limit(MAX_LISTED)
+        counts = self._rows(sa.select(accounts.c.holds, accounts.c.held).where(accounts.c.account == account))
+        holds_count, held_count = counts[0] if counts else (0, 0)
+        return Holdings([r.token_id for r in self._rows(holds)], [r.token_id for r in self._rows(was)], holds_count, held_count)
 
     def flag_changes(self, token: int) -> list[tuple[FlagChange, int]]:
         f = flag_changes.c

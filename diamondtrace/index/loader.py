@@ -17,7 +17,7 @@ from ..artifacts import abi
 from ..chain import Chain, batch_request, raw_request
 from ..records import ZERO_ADDRESS
 from .schema import certificates, custody, draws, flag_changes, registrations, stones, transfers
-from .store import Span, holder_states
+from .store import Span
 
 EVENTS = {
     "DiamondRegistry": ("Transfer", "CustodyTransferred", "BatchRegistered", "StoneFlagged", "FlagCleared"),
@@ -116,7 +116,7 @@ class Loader:
         }
         blocks: dict[int, list] = {}
         batch_of: dict[str, int] = {}  # a registration's transaction -> its batch, for the stones it minted
-        mints: list[tuple[bytes, int, int, str]] = []
+        mints: list[tuple[bytes, int, int, str, str]] = []
         moves: list[tuple[bytes, str, str]] = []
         for log in logs:
             name, a = self.decoder.decode(log)
@@ -127,7 +127,7 @@ class Loader:
                 token = _word(a["id"])
                 moves.append((token, a["from"], a["to"]))
                 if a["from"] == ZERO_ADDRESS:
-                    mints.append((token, block, index, tx))
+                    mints.append((token, block, index, tx, a["to"]))
                 else:
                     rows[transfers].append((block, index, token, a["from"], a["to"]))
             elif name == "CustodyTransferred":
@@ -157,8 +157,8 @@ class Loader:
             else:  # CertificateDrawn (a crossing) or CertificateDrawnByBatch (a registration)
                 token = _word(a["tokenId"]) if "tokenId" in a else None
                 rows[draws].append((block, index, a["id"], token, a.get("batch"), a["centicarats"]))
-        rows[stones] = [(token, batch_of.get(tx), block, index) for token, block, index, tx in mints]
-        return Span(rows, blocks, holder_states(moves))
+        rows[stones] = [(token, batch_of.get(tx), block, index, to) for token, block, index, tx, to in mints]
+        return Span(rows, blocks, moves)
 
 
 def _word(value: int) -> bytes:

@@ -2,16 +2,15 @@
 
 The event tables hold the registry's events as the chain gave them, keyed by (block, log index);
 `blocks` the hash of every block they came from and of each range's last block, which is how a
-reorganised chain is noticed. `stones` and `holdings` are derived from the `transfers`: who holds
-each stone now and who ever received it, so an address page is one indexed lookup; a rollback
-derives them again for the stones it touched. `progress` is the one row that says which registry
+reorganised chain is noticed. `stones` (one row a mint), `held` and `accounts` say who holds each
+stone, who held it, and how many each account holds and held (see `holders`). `progress` is the one row that says which registry
 is indexed and up to which block. Alembic's migrations (`migrations/`) create them; this module is
 what the loader and the pages read and write.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, LargeBinary, MetaData, String, Table, TypeDecorator
+from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, MetaData, String, Table, TypeDecorator
 
 ADDRESS = String(42)
 TX_HASH = String(66)
@@ -142,16 +141,26 @@ stones = Table(
     Column("batch", BigInteger, index=True),  # the registration (or split) that minted it
     Column("block", BigInteger, nullable=False),  # where it was minted: the position of its mint
     Column("log_index", Integer, nullable=False),
+    Column("holder", ADDRESS, nullable=False),  # now (see `holders`)
+    Index("stones_by_holder", "holder", "token_id"),
     **ROWLESS,
 )
 
-holdings = Table(
-    "holdings",
+held = Table(
+    "held",
+    metadata,
+    Column("token_id", Uint256, primary_key=True),
+    Column("account", ADDRESS, primary_key=True),  # held the stone once, and passed it on
+    Index("held_by_account", "account", "token_id"),
+    **ROWLESS,
+)
+
+accounts = Table(
+    "accounts",
     metadata,
     Column("account", ADDRESS, primary_key=True),
-    Column("token_id", Uint256, primary_key=True),
-    Column("current", Boolean, nullable=False),  # it holds the stone now; else it held it once
-    Index("holdings_by_state", "account", "current", "token_id"),
+    Column("holds", BigInteger, nullable=False),
+    Column("held", BigInteger, nullable=False),
     **ROWLESS,
 )
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterator
 
 import sqlalchemy as sa
 from alembic import command
@@ -21,8 +21,8 @@ from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from ..errors import DatabaseError, InputError
-from ..records import ZERO_ADDRESS
-from .schema import EVENT_TABLES, blocks, holdings, progress, registrations, stones, transfers
+from . import holders
+from .schema import EVENT_TABLES, blocks, progress, stones, transfers
 
 # Beside the deployment record: deployments/31337.json's index is deployments/31337.index.sqlite.
 DEFAULT_SUFFIX = ".index.sqlite"
@@ -69,29 +69,17 @@ class Progress:
 class Span:
     """One span's rows, table by table, as the loader decoded them (tuples in the table's column
     order, as the database takes them: uint256 values as 32 big-endian bytes); `blocks` the
-    [number, hash, time] of each block they came from; `holders` the final state of each (account,
-    stone) pair the span's transfers touched."""
+    [number, hash, time] of each block they came from; `moves` its mints and transfers in chain
+    order, for `holders`."""
 
     rows: dict[sa.Table, list[tuple]] = field(default_factory=dict)
     blocks: dict[int, list] = field(default_factory=dict)
-    holders: dict[tuple[str, bytes], bool] = field(default_factory=dict)
+    moves: list[holders.Move] = field(default_factory=list)
 
     @property
     def events(self) -> int:
         """The events the span holds: a row each (a mint's Transfer is its stone's row)."""
         return sum(len(rows) for rows in self.rows.values())
-
-
-def holder_states(moves: Iterable[tuple[bytes, str, str]]) -> dict[tuple[str, bytes], bool]:
-    """Who holds each stone after `moves` ((token, from, to), in chain order), and who held it:
-    (account, token) -> whether it holds it now."""
-    states: dict[tuple[str, int], bool] = {}
-    for token, sender, recipient in moves:
-        if sender != ZERO_ADDRESS:
-            states[(sender, token)] = False
-        if recipient != ZERO_ADDRESS:
-            states[(recipient, token)] = True
-    return states
 
 
 class Store:
@@ -147,7 +135,7 @@ class Store:
             for table, rows in [*span.rows.items(), (blocks, [tuple(b) for b in span.blocks.values()])]:
                 if rows:
                     c.exec_driver_sql(self._insert(table), rows)
-            self._hold(c, span.holders)
+            holders.apply(c, self._mark, span.moves)
             c.execute(sa.update(progress).where(progress.c.id == 1).values(last_block=last_block, last_hash=last_hash))
 
     def stored_blocks(self, at_most: int, limit: int) -> list[tuple[int, str]]:
@@ -157,53 +145,34 @@ class Store:
             return [tuple(r) for r in c.execute(query.order_by(blocks.c.number.desc()).limit(limit))]
 
     def rollback(self, ancestor: int, ancestor_hash: str | None) -> int:
-        """Forgets everything above block `ancestor`, deriving again who holds the stones whose
-        transfers it forgot; returns how many events it removed."""
-        t = transfers.c
+        """Forgets everything above block `ancestor`, deriving again who holds and held the stones
+        whose mints or transfers it forgot; returns how many events it removed."""
+        t, s = transfers.c, stones.c
         with self._writing() as c:
             touched = c.execute(sa.select(t.token_id, t.sender, t.recipient).where(t.block > ancestor)).all()
-            minted = c.execute(
-                sa.select(stones.c.token_id, registrations.c.recipient)
-                .join(registrations, registrations.c.batch == stones.c.batch)
-                .where(stones.c.block > ancestor)
-            ).all()
+            minted = c.execute(sa.select(s.token_id, s.holder).where(s.block > ancestor)).all()
+            accounts = {a for _, sender, recipient in touched for a in (sender, recipient)} | {holder for _, holder in minted}
             removed = sum(c.execute(sa.delete(table).where(table.c.block > ancestor)).rowcount for table in EVENT_TABLES)
-            removed += c.execute(sa.delete(stones).where(stones.c.block > ancestor)).rowcount
+            removed += c.execute(sa.delete(stones).where(s.block > ancestor)).rowcount
             c.execute(sa.delete(blocks).where(blocks.c.number > ancestor))
-            pairs = {(a, token) for token, sender, recipient in touched for a in (sender, recipient)} | {
-                (a, token) for token, a in minted
-            }
-            if pairs:
-                key = (holdings.c.account == sa.bindparam("a")) & (holdings.c.token_id == sa.bindparam("t"))
-                c.execute(sa.delete(holdings).where(key), [{"a": a, "t": token} for a, token in pairs])
-            tokens = sorted({token for token, _, _ in touched})
-            for i in range(0, len(tokens), 500):
-                some = tokens[i : i + 500]
-                # Each stone from its mint (to its registration's recipient), then its transfers in order.
-                mints = sa.select(stones.c.token_id, sa.literal(ZERO_ADDRESS), registrations.c.recipient).join(
-                    registrations, registrations.c.batch == stones.c.batch
-                )
-                kept = sa.select(t.token_id, t.sender, t.recipient).where(t.token_id.in_(some)).order_by(t.block, t.log_index)
-                moves = c.execute(mints.where(stones.c.token_id.in_(some))).all() + c.execute(kept).all()
-                self._hold(c, holder_states(moves))
+            tokens = sorted(
+                {token.to_bytes(32, "big") for token, _, _ in touched} | {token.to_bytes(32, "big") for token, _ in minted}
+            )
+            holders.rebuild(c, self._mark, tokens, accounts)
             c.execute(sa.update(progress).where(progress.c.id == 1).values(last_block=ancestor, last_hash=ancestor_hash))
         return removed
+
+    @property
+    def _mark(self) -> str:
+        """The driver's parameter marker."""
+        return "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
 
     def _insert(self, table: sa.Table) -> str:
         """A plain INSERT of all `table`'s columns in order, in the driver's own parameter style:
         rows go to the driver's executemany as they are, with none of SQLAlchemy's per-row work
         (which would cost more than everything else the index does)."""
-        marks = ", ".join(["?" if self.engine.dialect.paramstyle == "qmark" else "%s"] * len(table.columns))
+        marks = ", ".join([self._mark] * len(table.columns))
         return f"INSERT INTO {table.name} ({', '.join(c.name for c in table.columns)}) VALUES ({marks})"
-
-    def _hold(self, c: Connection, states: dict[tuple[str, bytes | int], bool]) -> None:
-        """Who holds what, as `holder_states` derived it: inserted, or updated where known (the same
-        statement on SQLite and PostgreSQL)."""
-        if states:
-            upsert = self._insert(holdings) + " ON CONFLICT (account, token_id) DO UPDATE SET current = excluded.current"
-            c.exec_driver_sql(
-                upsert, [(a, t if isinstance(t, bytes) else t.to_bytes(32, "big"), now) for (a, t), now in states.items()]
-            )
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:

@@ -56,11 +56,14 @@ def test_the_index_holds_the_chains_events_and_resumes_without_duplicates(dt, tm
     assert first["events"] == 300 + 1 + 3 * 2 and first["indexed_to"] == dt.block() and first["confirmations"] == 0
     assert indexed_records(db) == chain_records(dt)
     rows = dump(db)
-    holdings = {(a, t): now for a, t, now in rows["holdings"]}
-    trader = [t for (a, t), now in holdings.items() if a == address("trader_bw")]
-    assert len(trader) == 3 and all(holdings[(address("trader_bw"), t)] for t in trader)
-    assert sum(now for (a, _), now in holdings.items() if a == address("producer")) == 297
-    assert len(rows["stones"]) == 300 and {batch for _, batch, _, _ in rows["stones"]} == {rows["registrations"][0][2]}
+    holders = [holder for _, _, _, _, holder in rows["stones"]]
+    assert holders.count(address("trader_bw")) == 3 and holders.count(address("producer")) == 297
+    assert {a: (holds, held) for a, holds, held in rows["accounts"]} == {
+        address("producer"): (297, 3),
+        address("trader_bw"): (3, 0),
+    }
+    assert {a for _, a in rows["held"]} == {address("producer")} and len(rows["held"]) == 3
+    assert len(rows["stones"]) == 300 and {batch for _, batch, _, _, _ in rows["stones"]} == {rows["registrations"][0][2]}
 
     again = index(dt, db).json
     assert again["events"] == 0 and dump(db) == rows, "a second run added or changed rows"
@@ -69,9 +72,13 @@ def test_the_index_holds_the_chains_events_and_resumes_without_duplicates(dt, tm
     resumed = index(dt, db).json
     assert resumed["events"] == 2 and resumed["first_block"] == first["indexed_to"] + 1
     assert indexed_records(db) == chain_records(dt)
-    holdings = {(a, t): now for a, t, now in dump(db)["holdings"]}
-    back = [t for (a, t), now in holdings.items() if a == address("trader_bw") and not now]
-    assert len(back) == 1 and holdings[(address("producer"), back[0])], "the returned stone is the producer's again"
+    rows = dump(db)
+    assert {a: (holds, held) for a, holds, held in rows["accounts"]} == {
+        address("producer"): (298, 2),
+        address("trader_bw"): (2, 1),
+    }
+    (back,) = [t for t, a in rows["held"] if a == address("trader_bw")]
+    assert (back, address("producer")) not in rows["held"], "the returned stone is the producer's again, no longer held"
 
 
 def test_postgresql_holds_the_same_index_as_sqlite(dt, tmp_path, pg_url):

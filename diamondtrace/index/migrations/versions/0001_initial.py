@@ -1,5 +1,6 @@
-"""The index's first schema: the registry's events by block, the blocks' hashes, who holds what, and
-how far it has indexed (see `diamondtrace.index.schema`). uint256 values are 32 big-endian bytes.
+"""The index's first schema: the registry's events by block, the blocks' hashes, who holds and held
+each stone, and how far it has indexed (see `diamondtrace.index.schema`). uint256 values are 32
+big-endian bytes.
 
 Revision ID: 0001
 """
@@ -17,6 +18,14 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "accounts",
+        sa.Column("account", sa.String(length=42), nullable=False),
+        sa.Column("holds", sa.BigInteger(), nullable=False),
+        sa.Column("held", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("account"),
+        sqlite_with_rowid=False,
+    )
     op.create_table(
         "blocks",
         sa.Column("number", sa.BigInteger(), nullable=False),
@@ -85,15 +94,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_flag_changes_token_id"), ["token_id"], unique=False)
 
     op.create_table(
-        "holdings",
-        sa.Column("account", sa.String(length=42), nullable=False),
+        "held",
         sa.Column("token_id", sa.LargeBinary(length=32), nullable=False),
-        sa.Column("current", sa.Boolean(), nullable=False),
-        sa.PrimaryKeyConstraint("account", "token_id"),
+        sa.Column("account", sa.String(length=42), nullable=False),
+        sa.PrimaryKeyConstraint("token_id", "account"),
         sqlite_with_rowid=False,
     )
-    with op.batch_alter_table("holdings", schema=None) as batch_op:
-        batch_op.create_index("holdings_by_state", ["account", "current", "token_id"], unique=False)
+    with op.batch_alter_table("held", schema=None) as batch_op:
+        batch_op.create_index("held_by_account", ["account", "token_id"], unique=False)
 
     op.create_table(
         "progress",
@@ -129,11 +137,13 @@ def upgrade() -> None:
         sa.Column("batch", sa.BigInteger(), nullable=True),
         sa.Column("block", sa.BigInteger(), nullable=False),
         sa.Column("log_index", sa.Integer(), nullable=False),
+        sa.Column("holder", sa.String(length=42), nullable=False),
         sa.PrimaryKeyConstraint("token_id"),
         sqlite_with_rowid=False,
     )
     with op.batch_alter_table("stones", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_stones_batch"), ["batch"], unique=False)
+        batch_op.create_index("stones_by_holder", ["holder", "token_id"], unique=False)
 
     op.create_table(
         "transfers",
@@ -155,15 +165,16 @@ def downgrade() -> None:
 
     op.drop_table("transfers")
     with op.batch_alter_table("stones", schema=None) as batch_op:
+        batch_op.drop_index("stones_by_holder")
         batch_op.drop_index(batch_op.f("ix_stones_batch"))
 
     op.drop_table("stones")
     op.drop_table("registrations")
     op.drop_table("progress")
-    with op.batch_alter_table("holdings", schema=None) as batch_op:
-        batch_op.drop_index("holdings_by_state")
+    with op.batch_alter_table("held", schema=None) as batch_op:
+        batch_op.drop_index("held_by_account")
 
-    op.drop_table("holdings")
+    op.drop_table("held")
     with op.batch_alter_table("flag_changes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_flag_changes_token_id"))
 
@@ -181,3 +192,4 @@ def downgrade() -> None:
 
     op.drop_table("certificates")
     op.drop_table("blocks")
+    op.drop_table("accounts")
