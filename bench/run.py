@@ -199,7 +199,8 @@ def scale_report(found: dict) -> list[str]:
     lines = [
         "## At scale: the index and the explorer's pages",
         "",
-        f"A registry of **{found['stones']:,} stones** and **{found['moves']:,} custody moves** on a local Anvil, made of real "
+        f"Measured on {found['when']}. A registry of **{found['stones']:,} stones** and **{found['moves']:,} custody moves** "
+        "on a local Anvil, made of real "
         f"transactions through the registry: {found['stones']:,} stones registered in {found['mint_seconds']:.0f} s "
         f"(MAX_BATCH a transaction, sent raw without waiting for each), {found['moves']:,} moves in "
         f"{found['moves_seconds']:.0f} s (signed beforehand, sent in JSON-RPC batches, {scale.MOVES_PER_BLOCK:,} a block).",

@@ -252,4 +252,5 @@ def scale(
         file=sys.stderr,
         flush=True,
     )
-    return {**built, "index": indexed, "pages": pages(env, db, deployment, stones, moves, samples, slow_samples, slow_timeout)}
+    timed = pages(env, db, deployment, stones, moves, samples, slow_samples, slow_timeout)
+    return {**built, "index": indexed, "pages": timed, "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
