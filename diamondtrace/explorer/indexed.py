@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from ..chain import raw_request
 from ..index.schema import accounts, blocks, certificates, custody, draws, flag_changes, held, registrations, stones
 from ..index.store import Store
 from ..model import Flag, Origin, text32, text_of
@@ -59,8 +60,11 @@ class IndexedLists:
             head = self.view.block
             inconsistent = None
             if progress.last_hash is not None:
-                block = chain_read(lambda: self.view.chain.w3.eth.get_block(progress.last_block))
-                if block["hash"].to_0x_hex() != progress.last_hash:
+                # The raw header: web3 would format every transaction hash of a busy block.
+                block = chain_read(
+                    lambda: raw_request(self.view.chain.w3, "eth_getBlockByNumber", [hex(progress.last_block), False])
+                )
+                if block is None or block["hash"] != progress.last_hash:
                     inconsistent = f"the chain's block {progress.last_block} is not the one the index was built from"
             self._status = IndexStatus(progress.last_block, head, progress.confirmations, inconsistent)
         return self._status

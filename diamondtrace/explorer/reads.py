@@ -76,6 +76,11 @@ class View:
         registry = Registry(contract)
         return cls(chain, deployment, registry, People(registry), BlockTimes(chain.w3))
 
+    def fresh(self) -> "View":
+        """The same connection and registry for another request, with caches of its own (building
+        web3's contract classes again would cost more than most pages' reads)."""
+        return View(self.chain, self.deployment, self.registry, People(self.registry), BlockTimes(self.chain.w3))
+
     @property
     def kp(self) -> Contract:
         return self.registry.book("certificates")

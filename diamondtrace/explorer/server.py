@@ -94,6 +94,7 @@ class Explorer:
         self.rpc_url = rpc_url
         self.deployment_path = deployment_path
         self.index = index
+        self._opened: View | None = None  # the connection and registry, kept while the chain answers
 
     def handle(self, raw_path: str) -> Response:
         url = urlparse(raw_path)
@@ -106,8 +107,10 @@ class Explorer:
         except BadRequest as exc:
             return error(400, "Not understood", str(exc), query)
         except ChainError as exc:
+            self._opened = None  # the chain and the deployment are opened again on the next request
             return error(503, "The chain is unreachable", str(exc))
         except DiamondTraceError as exc:
+            self._opened = None
             return error(503, "The registry is unavailable", str(exc))
         except Exception:  # a bug: log it for the operator, show the visitor a plain page
             log.exception("error rendering %s", raw_path)
@@ -132,7 +135,11 @@ class Explorer:
         return error(404, "No such page", f"There is no page at {unquote(path)}.")
 
     def _view(self) -> View:
-        view = View.open(self.rpc_url, self.deployment_path)
+        """This request's view: the connection and registry of the requests before it, while the
+        chain answers them (a failure opens them again), with caches of its own."""
+        if self._opened is None:
+            self._opened = View.open(self.rpc_url, self.deployment_path)
+        view = self._opened.fresh()
         view.lists = IndexedLists(self.index, view) if self.index else ChainLists(view)
         return view
 
@@ -148,6 +155,7 @@ class Explorer:
         except NotFound as exc:
             return _json(404, {"error": str(exc)})
         except DiamondTraceError as exc:
+            self._opened = None
             return _json(503, {"error": str(exc)})
 
 
