@@ -239,9 +239,12 @@ def scale(
     stones: int,
     moves: int,
     samples: int = 200,
-    slow_samples: int = 2,
-    slow_timeout: float = 900,
+    slow_samples: int = 1,
+    slow_timeout: float = 300,
 ) -> dict:
+    """The registry built, indexed and its pages timed: `samples` times each page from the index,
+    `slow_samples` times scanning the chain (at a million stones the home page takes minutes that
+    way, an address page longer: one past `slow_timeout` seconds is reported as such)."""
     deployment = workdir / "deployment.json"
     env.deployment.save(deployment)
     built = build(env, stones, moves)
