@@ -11,7 +11,7 @@ PYTEST_ARGS ?= -n 2
 NOBLE := node_modules/@noble/hashes
 VENDORED := $(addprefix diamondtrace/static/vendor/,sha3.js _u64.js utils.js) diamondtrace/static/vendor/LICENSE
 
-.PHONY: setup build test demo lint fuzz bench clean prereqs
+.PHONY: setup build test demo lint fuzz bench bench-scale clean prereqs
 
 setup: $(VENV)/.installed node_modules/.installed $(VENV)/solcx/solc-v$(SOLC_VERSION)
 
@@ -79,8 +79,14 @@ $(VENV)/.bench-installed: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[bench]" 2>&1 | grep -v '^WARNING: Location' >&2 || true
 	@touch $@
 
+# The scale figures (an index of a million stones against scanning the chain) are part of `make
+# bench`; `make bench-scale BENCH_STONES=20000 BENCH_MOVES=4000` prints them alone, at any size.
+export BENCH_STONES BENCH_MOVES
 bench: build $(VENV)/.bench-installed
 	$(BIN)/python -m bench.run
+
+bench-scale: build
+	$(BIN)/python -m bench.run --scale
 
 # make demo DEMO_SERVE=0 runs the journey and exits; see diamondtrace/demo.py for the other knobs.
 export DEMO_SERVE DEMO_CHAIN_PORT DEMO_EXPLORER_PORT DEMO_STATE DEMO_DEPLOYMENT

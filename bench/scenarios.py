@@ -50,6 +50,7 @@ class Env:
     baseline: Contract
     deployment_block: int
     senders: dict[int, Sender]
+    deployment: deployments.Deployment | None = None
 
     def sender(self, index: int) -> Sender:
         if index not in self.senders:
@@ -65,7 +66,7 @@ def setup(chain: Chain) -> Env:
     compiled = baseline_contract()
     baseline_address, _ = owner.deploy(compiled)
     baseline = chain.w3.eth.contract(address=baseline_address, abi=compiled["abi"])
-    env = Env(chain, owner, registry, baseline, deployment.block, {0: owner})
+    env = Env(chain, owner, registry, baseline, deployment.block, {0: owner}, deployment)
     expires = chain.w3.eth.get_block("latest")["timestamp"] + 3 * 365 * 86400
     for index, role, country, prefix in CAST + UNCERTIFIED:
         address = env.sender(index).address

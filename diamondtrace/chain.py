@@ -4,9 +4,11 @@ and what a failed RPC means in words (`rpc`, `failure`). Sending is `sending`'s.
 
 from __future__ import annotations
 
+import email.utils
 import logging
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -26,6 +28,10 @@ DEFAULT_RPC_URL = "http://127.0.0.1:8545"
 EIP7825_TX_GAS_CAP = 16_777_216
 # Seconds to wait for one RPC answer; DIAMONDTRACE_RPC_TIMEOUT overrides it.
 RPC_TIMEOUT = float(os.environ.get("DIAMONDTRACE_RPC_TIMEOUT", "30"))
+# A provider that rate-limits (HTTP 429) is asked again this many times in all, waiting what its
+# Retry-After says (at most RATE_LIMIT_WAIT s) or, without one, 0.5 s doubling up to that bound.
+RATE_LIMIT_TRIES = 8
+RATE_LIMIT_WAIT = 30.0
 
 log = logging.getLogger("diamondtrace")
 
@@ -62,9 +68,10 @@ def connect(rpc_url: str = DEFAULT_RPC_URL, timeout: float = RPC_TIMEOUT) -> Cha
 
 
 def rpc(call: Callable[[], Any], where: str = "the RPC endpoint", done: str = "nothing was sent") -> Any:
-    """Runs one RPC call, turning connection failures into a `ChainError` that says what happened."""
+    """Runs one RPC call, turning connection failures into a `ChainError` that says what happened
+    (rate limiting is waited out first: `patient`)."""
     try:
-        return call()
+        return patient(call, where)
     except requests.exceptions.Timeout:
         raise ChainError(f"{where} did not answer within {RPC_TIMEOUT:g} s; {done}") from None
     except (requests.exceptions.ConnectionError, ConnectionError) as exc:
@@ -72,6 +79,41 @@ def rpc(call: Callable[[], Any], where: str = "the RPC endpoint", done: str = "n
         raise ChainError(f"cannot reach {where} ({reason}); {done}") from None
     except requests.exceptions.RequestException as exc:
         raise ChainError(f"{where} failed: {exc}; {done}") from None
+
+
+def patient(call: Callable[[], Any], where: str = "the RPC endpoint") -> Any:
+    """`call()`, waiting out a provider's rate limiting (HTTP 429) as long as it asks, a bounded
+    number of times; a provider that keeps refusing is a `ChainError`."""
+    waited = 0.0
+    for attempt in range(RATE_LIMIT_TRIES):
+        try:
+            return call()
+        except requests.HTTPError as exc:
+            if exc.response is None or exc.response.status_code != 429:
+                raise
+            if attempt == RATE_LIMIT_TRIES - 1:
+                break
+            pause = _retry_after(exc.response.headers.get("Retry-After"))
+            pause = min(RATE_LIMIT_WAIT, 0.5 * 2**attempt if pause is None else pause)
+            log.info("%s is rate limiting (HTTP 429): waiting %.1f s", where, pause)
+            time.sleep(pause)
+            waited += pause
+    raise ChainError(
+        f"{where} kept refusing with HTTP 429 (rate limited): {RATE_LIMIT_TRIES} tries over {waited:.0f} s; "
+        "try again later, or use another endpoint"
+    )
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After in seconds: a number of seconds, or an HTTP date."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value)
+    try:
+        return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
 
 
 def failure(exc: BaseException, rpc_url: str, run: str) -> DiamondTraceError | None:

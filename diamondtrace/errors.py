@@ -48,3 +48,9 @@ class Interrupted(DiamondTraceError):
 
     def line(self) -> str:
         return str(self)
+
+
+class DatabaseError(DiamondTraceError):
+    """The index's database could not be opened or written; the message says what was kept."""
+
+    exit_code = EXIT_CHAIN

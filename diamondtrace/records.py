@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
 from eth_abi import encode
@@ -333,8 +334,8 @@ class CustodyRecord:
         words = [data[i : i + 32] for i in range(0, len(data), 32)]
         return cls(
             token_id=int.from_bytes(topics[1], "big"),
-            recipient=to_checksum_address(topics[2][12:]),
-            sender=to_checksum_address(words[0][12:]),
+            recipient=_checksummed(topics[2][12:]),
+            sender=_checksummed(words[0][12:]),
             document=words[1],
             chains=int.from_bytes(words[2], "big"),
             record=int.from_bytes(words[3], "big"),
@@ -376,6 +377,12 @@ class FlagChange:
             log_index=event["logIndex"],
             transaction=event["transactionHash"].to_0x_hex(),
         )
+
+
+@lru_cache(maxsize=4096)
+def _checksummed(raw: bytes) -> str:
+    # EIP-55 hashes each address: a holder's thousands of records name a few accounts.
+    return to_checksum_address(raw)
 
 
 def _number(value: int | str) -> int:

@@ -212,13 +212,26 @@ class RpcProxy:
     `eth_getLogs` spanning more than `max_blocks` blocks, or finding more than `max_results` logs,
     is answered with an error. It counts every call by method (a batch counts each call in it).
     `rewrite_logs(filter, logs)`, if set, replaces the logs of each `eth_getLogs` answer: a forger
-    between the user and its node."""
+    between the user and its node. The refusals read as Alchemy's and Infura's do."""
 
-    def __init__(self, upstream: str, max_blocks: int = 1_000, max_results: int = 10_000, rewrite_logs: LogRewrite | None = None):
+    def __init__(
+        self,
+        upstream: str,
+        max_blocks: int = 1_000,
+        max_results: int = 10_000,
+        rewrite_logs: LogRewrite | None = None,
+        throttle_every: int = 0,
+        retry_after: str | None = None,
+    ):
         self.upstream = upstream
         self.max_blocks = max_blocks
         self.max_results = max_results
         self.rewrite_logs = rewrite_logs
+        # Every `throttle_every`-th HTTP request is answered 429 Too Many Requests (with
+        # `retry_after` as its Retry-After header, if given), as rate-limiting providers do.
+        self.throttle_every = throttle_every
+        self.retry_after = retry_after
+        self.throttled = 0
         self.calls: Counter[str] = Counter()
         self.refused: Counter[str] = Counter()
         self.http_requests = 0
@@ -240,6 +253,7 @@ class RpcProxy:
             self.calls.clear()
             self.refused.clear()
             self.http_requests = 0
+            self.throttled = 0
 
     @property
     def total(self) -> int:
@@ -290,6 +304,15 @@ class RpcProxy:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 with proxy._lock:
                     proxy.http_requests += 1
+                    throttled = proxy.throttle_every and proxy.http_requests % proxy.throttle_every == 0
+                    proxy.throttled += bool(throttled)
+                if throttled:
+                    self.send_response(429)
+                    if proxy.retry_after is not None:
+                        self.send_header("Retry-After", proxy.retry_after)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 answer = [proxy._answer(c) for c in body] if isinstance(body, list) else proxy._answer(body)
                 data = json.dumps(answer).encode()
                 self.send_response(200)

@@ -15,7 +15,7 @@ from .. import __version__
 from ..chain import DEFAULT_RPC_URL, failure
 from ..errors import EXIT_BAD_INPUT, EXIT_CHAIN
 from ..wallet import PASSWORD_ENV
-from . import admin, kp, local, reading, stones, transfers
+from . import admin, indexing, kp, local, reading, stones, transfers
 from .common import Context
 from .parser import Parser, UsageError
 
@@ -29,7 +29,7 @@ local chain (chain id 31337 or 1337). Passwords are never taken on the command l
 """
 
 # The order of `diamondtrace --help`'s list of commands.
-GROUPS = (local, admin, kp, stones, transfers, reading)
+GROUPS = (local, admin, kp, stones, transfers, reading, indexing)
 
 
 def build_parser() -> Parser:

@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 from .. import verify as provenance
+from ..deployments import Deployment
+from ..errors import InputError
 from ..reader import Registry
 from .common import Context, command, stone_command
 
@@ -25,8 +27,9 @@ def explorer(ctx: Context) -> int:
     from .. import explorer
 
     # Check the chain and the deployment up front, so a mistake shows now rather than on every page.
-    ctx.registry()
-    server = explorer.serve(explorer.Explorer(ctx.args.rpc_url, ctx.args.deployment), ctx.args.host, ctx.args.port)
+    _, contract = ctx.registry()
+    index = _index(ctx, contract.address) if ctx.args.db else None
+    server = explorer.serve(explorer.Explorer(ctx.args.rpc_url, ctx.args.deployment, index), ctx.args.host, ctx.args.port)
     url = f"http://{ctx.args.host}:{server.server_address[1]}/"
     ctx.result({"url": url}, f"explorer serving {url} (Ctrl-C to stop)")
     sys.stdout.flush()
@@ -37,6 +40,19 @@ def explorer(ctx: Context) -> int:
         server.shutdown()
         print("explorer stopped", file=sys.stderr)
     return 0
+
+
+def _index(ctx: Context, registry: str):
+    """The index `--db` names, checked to hold this chain's registry."""
+    from ..index.store import Store, database_url, shown
+
+    url = database_url(ctx.args.db, ctx.args.deployment or Deployment.default_path(ctx.chain.chain_id))
+    store = Store(url, migrate=False)
+    progress = store.progress()
+    if progress is None or (progress.chain_id, progress.registry) != (ctx.chain.chain_id, registry):
+        held = f"registry {progress.registry} on chain {progress.chain_id}" if progress else "nothing yet"
+        raise InputError(f"the index {shown(url)} holds {held}, not registry {registry}: run `diamondtrace index` for it")
+    return store
 
 
 def export_verification(ctx: Context) -> int:
@@ -76,6 +92,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     explore = command(commands, "explorer", explorer, "serve the web explorer for the registry")
     explore.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
     explore.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    explore.add_argument(
+        "--db",
+        metavar="URL",
+        help="serve the list pages from the index `diamondtrace index` built there (a file path, sqlite:///PATH or "
+        "postgresql://...); default: scan the chain",
+    )
 
     help = "write the deployed contracts' compiler metadata and sources in the layout Sourcify-compatible explorers read"
     export = command(commands, "export-verification", export_verification, help)

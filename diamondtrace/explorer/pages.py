@@ -15,19 +15,18 @@ from typing import Any
 
 from eth_utils import event_abi_to_log_topic
 from web3 import Web3
-from web3.logs import DISCARD
 
 from .. import verify
 from ..countries import COUNTRIES
 from ..errors import InputError, NotFound
-from ..model import TEXT_PATTERN, Action, Origin, parse_stone, stone_id, text32, text_of
-from ..records import ZERO_ADDRESS, Certificate, CustodyRecord, FlagChange, Participant, Totals, country_of
+from ..model import Action, parse_stone, stone_id, text32
+from ..records import Certificate, CustodyRecord, FlagChange, Participant, Totals
 from ..verify import Provenance
-from .reads import View, chain_read
+from .lists import MAX_LISTED, Registration, is_text
+from .reads import View
 from .render import segment
 
 LATEST = 10
-MAX_LISTED = 200
 HASH = re.compile(r"0x[0-9a-fA-F]{64}")
 # Call and event arguments that hold token ids, shown as their stone IDs on the transaction page.
 STONE_ARGUMENTS = {"tokenid", "tokenids", "id", "parent", "parentid", "childids", "children"}
@@ -51,20 +50,6 @@ class Page:
 
 
 @dataclass(frozen=True)
-class Registration:
-    """A `BatchRegistered` event: a production run, a split or a declared-origin entry."""
-
-    time: int
-    registrant: str
-    stones: int
-    centicarats: int
-    origin: Origin
-    mine: str
-    country: str | None
-    transaction: str
-
-
-@dataclass(frozen=True)
 class Home:
     totals: Totals
     registry: str
@@ -75,35 +60,11 @@ class Home:
 
 
 def home(view: View) -> Page:
-    registrations = [
-        Registration(
-            time=view.time(e["blockNumber"]),
-            registrant=e["args"]["registrant"],
-            stones=e["args"]["stones"],
-            centicarats=e["args"]["centicarats"],
-            origin=Origin(e["args"]["origin"]),
-            mine=text_of(e["args"]["mine"]),
-            country=country_of(e["args"]["country"]),
-            transaction=e["transactionHash"].to_0x_hex(),
-        )
-        for e in view.logs("BatchRegistered")[-LATEST:][::-1]
-    ]
-    moves = [CustodyRecord.from_event(e) for e in view.logs("CustodyTransferred")[-LATEST:][::-1]]
+    registrations = view.lists.registrations(LATEST)
+    moves = view.lists.moves(LATEST)
     view.people.read([r.registrant for r in registrations] + [m.sender for m in moves] + [m.recipient for m in moves])
     data = Home(view.registry.totals(), view.registry.address, view.chain.chain_id, view.block, registrations, moves)
     return Page("home.html", "Explorer", data)
-
-
-def _text(value: str) -> bool:
-    """Whether `value` can be an on-chain text field (a certificate number, say)."""
-    return bool(TEXT_PATTERN.fullmatch(value)) and not value.startswith(" ")
-
-
-def _exporting_country(view: View, number: str) -> str | None:
-    """The country of the first certificate recorded with `number` (numbers are unique per
-    exporting country, so two countries may share one)."""
-    recorded = view.logs("CertificateRecorded", {"number": text32(number)}, view.kp) if _text(number) else []
-    return country_of(recorded[0]["args"]["exporting"]) if recorded else None
 
 
 def search(view: View, query: str) -> str:
@@ -117,7 +78,7 @@ def search(view: View, query: str) -> str:
             return f"/tx/{q}"
     if re.fullmatch(r"0x[0-9a-fA-F]{40}", q):
         return f"/address/{Web3.to_checksum_address(q)}"
-    exporting = _exporting_country(view, q)
+    exporting = view.lists.exporting_country(q)
     if exporting:
         return f"/kp/{segment(exporting)}/{segment(q)}"
     try:
@@ -149,6 +110,8 @@ class StonePage:
     siblings: list[int]
     # Every report of theft or loss and every clearing, oldest first, with its block's time.
     flag_changes: list[tuple[FlagChange, int]]
+    # With the index: why its records of this stone are behind or disagree with the chain's, if they do.
+    index_note: str | None = None
 
 
 def _card(uri: str) -> Card:
@@ -177,13 +140,10 @@ def stone(view: View, ref: str) -> Page:
         + ([p.certificate.exporter, p.certificate.importer] if p.certificate else [])
         + [r.lab for r in p.reports]
     )
-    flag_changes = sorted(
-        (FlagChange.from_event(e) for name in ("StoneFlagged", "FlagCleared") for e in view.logs(name, {"tokenId": token})),
-        key=lambda f: (f.block, f.log_index),
-    )
-    view.people.read([f.by for f in flag_changes])
+    flag_changes = view.lists.flag_changes(token)
+    view.people.read([f.by for f, _ in flag_changes])
     card = _card(view.registry.token_uri(token))
-    page = StonePage(p, card, siblings, [(f, view.time(f.block)) for f in flag_changes])
+    page = StonePage(p, card, siblings, flag_changes, view.lists.stone_note(p))
     return Page("stone.html", f"Stone {p.stone.stone_id}", page)
 
 
@@ -208,33 +168,25 @@ def certificate(view: View, *parts: str) -> Page:
     """A KP certificate: `/kp/<exporting>/<number>`, or `/kp/<number>` naming its country first."""
     if len(parts) == 1:
         number = parts[0]
-        exporting = _exporting_country(view, number)
+        exporting = view.lists.exporting_country(number)
         if exporting is None:
             raise NotFound(f"No KP certificate {number} is recorded on this registry.")
     else:
         exporting, number = parts
-    if exporting not in COUNTRIES or not _text(number):
+    if exporting not in COUNTRIES or not is_text(number):
         raise BadRequest(f"“{exporting}/{number}” is not a country code and a certificate number.")
     found = view.registry.certificate_id(exporting.encode(), text32(number))
     if found is None:
         raise NotFound(f"No KP certificate {number} of {exporting} is recorded on this registry.")
     # Stones drawn at a crossing carry their weight in the event; a batch drew its stones' total,
     # so each listed stone's weight is read from the registry.
-    drawn: dict[int, int | None] = {}
-    for e in view.logs("CertificateDrawn", {"id": found}, view.kp):
-        drawn[e["args"]["tokenId"]] = e["args"]["centicarats"]
-    for e in view.logs("CertificateDrawnByBatch", {"id": found}, view.kp):
-        receipt = chain_read(lambda: view.chain.w3.eth.get_transaction_receipt(e["transactionHash"]))
-        for minted in view.registry.contract.events.Transfer().process_receipt(receipt, errors=DISCARD):
-            if minted["args"]["from"] == ZERO_ADDRESS:
-                drawn[minted["args"]["id"]] = None
-    listed = list(drawn)[:MAX_LISTED]
-    unweighed = [t for t in listed if drawn[t] is None]
+    listed, count = view.lists.drawn(found)
+    unweighed = [t for t, weight in listed if weight is None]
     weights = {s.token_id: s.centicarats for s in (view.registry.stones(*unweighed) if unweighed else [])}
-    stones = [(t, weights.get(t, drawn[t])) for t in listed]
+    stones = [(t, weights.get(t, weight)) for t, weight in listed]
     c = view.registry.certificate(found)
     view.people.read([c.exporter, c.importer, c.authority])
-    return Page("certificate.html", f"KP certificate {number}", CertificatePage(c, stones, len(drawn)))
+    return Page("certificate.html", f"KP certificate {number}", CertificatePage(c, stones, count))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -255,17 +207,10 @@ def address(view: View, value: str) -> Page:
     if not Web3.is_address(value):
         raise BadRequest(f"“{value}” is not an Ethereum address.")
     account = Web3.to_checksum_address(value)
-    # A stone leaves an account only by a Transfer from it: the account holds exactly the stones
-    # whose last Transfer involving it was incoming.
-    last: dict[int, bool] = {}
-    events = view.logs("Transfer", {"to": account}) + view.logs("Transfer", {"from": account})
-    for e in sorted(events, key=lambda e: (e["blockNumber"], e["logIndex"])):
-        last[e["args"]["id"]] = e["args"]["to"] == account
-    holds = sorted(t for t, incoming in last.items() if incoming)
-    held = sorted(t for t, incoming in last.items() if not incoming)
+    h = view.lists.holdings(account)
     participant = view.registry.participant(account)
     view.people.read([account, participant.successor])
-    page = AddressPage(participant, holds[:MAX_LISTED], held[:MAX_LISTED], len(holds), len(held))
+    page = AddressPage(participant, h.holds, h.held, h.holds_count, h.held_count)
     return Page("address.html", f"Address {account}", page)
 
 

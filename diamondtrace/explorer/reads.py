@@ -65,6 +65,9 @@ class View:
     registry: Registry
     people: People
     times: BlockTimes
+    # Where the list pages read from: the chain's events (`lists.ChainLists`), or the index
+    # (`indexed.IndexedLists`); the server sets it.
+    lists: Any = None
 
     @classmethod
     def open(cls, rpc_url: str, deployment_path: Path | None) -> "View":
@@ -72,6 +75,11 @@ class View:
         deployment, contract = deployments.open_registry(chain, deployment_path)
         registry = Registry(contract)
         return cls(chain, deployment, registry, People(registry), BlockTimes(chain.w3))
+
+    def fresh(self) -> "View":
+        """The same connection and registry for another request, with caches of its own (building
+        web3's contract classes again would cost more than most pages' reads)."""
+        return View(self.chain, self.deployment, self.registry, People(self.registry), BlockTimes(self.chain.w3))
 
     @property
     def kp(self) -> Contract:

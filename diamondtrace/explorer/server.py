@@ -20,8 +20,11 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from .. import verify
 from ..errors import ChainError, DiamondTraceError, InputError, NotFound
+from ..index.store import Store
 from ..model import parse_stone
 from . import browser_wallet, pages
+from .indexed import IndexedLists
+from .lists import ChainLists
 from .pages import BadRequest, Page
 from .reads import View
 from .render import render
@@ -62,7 +65,13 @@ class Response:
 
 def html(status: int, page: Page, view: View | None = None, query: str = "") -> Response:
     body = render(
-        page.template, title=page.title, page=page.data, script=page.script, people=view.people if view else None, query=query
+        page.template,
+        title=page.title,
+        page=page.data,
+        script=page.script,
+        people=view.people if view else None,
+        index=view.lists.status() if view else None,
+        query=query,
     )
     policy = POLICY + (SCRIPT_POLICY if page.script else "")
     return Response(status, "text/html", body, {"Content-Security-Policy": policy, **HTML_HEADERS})
@@ -79,11 +88,13 @@ def error(status: int, title: str, message: str, query: str = "") -> Response:
 
 
 class Explorer:
-    """Routes requests to pages."""
+    """Routes requests to pages; with `index` (an open `index.store.Store`), the list pages read from it."""
 
-    def __init__(self, rpc_url: str, deployment_path: Path | None) -> None:
+    def __init__(self, rpc_url: str, deployment_path: Path | None, index: Store | None = None) -> None:
         self.rpc_url = rpc_url
         self.deployment_path = deployment_path
+        self.index = index
+        self._opened: View | None = None  # the connection and registry, kept while the chain answers
 
     def handle(self, raw_path: str) -> Response:
         url = urlparse(raw_path)
@@ -96,8 +107,10 @@ class Explorer:
         except BadRequest as exc:
             return error(400, "Not understood", str(exc), query)
         except ChainError as exc:
+            self._opened = None  # the chain and the deployment are opened again on the next request
             return error(503, "The chain is unreachable", str(exc))
         except DiamondTraceError as exc:
+            self._opened = None
             return error(503, "The registry is unavailable", str(exc))
         except Exception:  # a bug: log it for the operator, show the visitor a plain page
             log.exception("error rendering %s", raw_path)
@@ -122,7 +135,13 @@ class Explorer:
         return error(404, "No such page", f"There is no page at {unquote(path)}.")
 
     def _view(self) -> View:
-        return View.open(self.rpc_url, self.deployment_path)
+        """This request's view: the connection and registry of the requests before it, while the
+        chain answers them (a failure opens them again), with caches of its own."""
+        if self._opened is None:
+            self._opened = View.open(self.rpc_url, self.deployment_path)
+        view = self._opened.fresh()
+        view.lists = IndexedLists(self.index, view) if self.index else ChainLists(view)
+        return view
 
     def _api_stone(self, ref: str) -> Response:
         """Exactly what `verify --json` prints; errors as JSON too."""
@@ -136,6 +155,7 @@ class Explorer:
         except NotFound as exc:
             return _json(404, {"error": str(exc)})
         except DiamondTraceError as exc:
+            self._opened = None
             return _json(503, {"error": str(exc)})
 
 

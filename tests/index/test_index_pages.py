@@ -1,0 +1,117 @@
+"""`explorer --db`: the list pages from the index show what the chain's own scans show; the index
+never decides a verdict: an index altered by hand (a custody row deleted or changed, a block hash
+changed) or behind the chain is said on the page, and the stone's verdict stays the chain's."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import requests
+import sqlalchemy as sa
+from cli_support import address, write_csv
+
+from diamondtrace.explorer import Explorer, serve
+from diamondtrace.index.store import Store, database_url
+from diamondtrace.model import token_id
+
+COMPLETE = "Record complete and consistent"
+
+
+@pytest.fixture
+def scene(dt, tmp_path):
+    """A KP certificate drawn by a registration batch and by a crossing, a few moves, and an index."""
+    dt(
+        "kp", "register", "--number", "BW-KP-IX-1", "--exporting", "BW", "--importing", "BE", "--exporter", address("producer"),
+        "--importer", address("trader"), "--carats", "500", "--value-usd", "1", "--parcels", "1", "--issued", "2026-11-01",
+        "--expires", "2099-12-31", "--dev-account", 6,
+    )  # fmt: skip
+    rows = [[f"BW-KPX-{i}", "2.00", "Jwaneng", "BW", "2026-11-20", "BW-KP-IX-1"] for i in range(4)]
+    dt(
+        "mint",
+        write_csv(tmp_path / "kp.csv", rows, "stone_id,carat,mine,country,production_date,kp_certificate"),
+        "--dev-account",
+        1,
+    )
+    dt("transfer", "BW-IX-00100", "--to", address("trader"), "--action", "export", "--kp", "BW-KP-IX-1", "--dev-account", 1)
+    for i in range(101, 104):
+        dt("transfer", f"BW-IX-{i:05d}", "--to", address("trader_bw"), "--dev-account", 1)
+    db = str(tmp_path / "index.sqlite")
+    dt("index", "--db", db)
+    return db
+
+
+def sites(dt, db: str):
+    chain_site = serve(Explorer(dt.url, dt.deployment), "127.0.0.1", 0)
+    index_site = serve(Explorer(dt.url, dt.deployment, Store(database_url(db, Path("unused")), migrate=False)), "127.0.0.1", 0)
+    return chain_site, index_site
+
+
+def get(server, path: str) -> str:
+    page = requests.get(f"http://127.0.0.1:{server.server_address[1]}{path}", timeout=60)
+    assert page.status_code == 200, page.text
+    return page.text
+
+
+def sections(html: str) -> list[str]:
+    """The page's sections (its lists), without the index's notice."""
+    return re.findall(r"<section>.*?</section>", html, re.S)
+
+
+def alter(db: str, statement: str, **values) -> None:
+    engine = sa.create_engine(f"sqlite:///{db}")
+    with engine.begin() as c:
+        c.execute(sa.text(statement), values)
+    engine.dispose()
+
+
+def test_the_list_pages_from_the_index_show_what_the_chains_scans_show(dt, scene):
+    chain_site, index_site = sites(dt, scene)
+    try:
+        for path in ["/", f"/address/{address('producer')}", f"/address/{address('trader_bw')}", "/kp/BW/BW-KP-IX-1",
+                     "/kp/BW-KP-IX-1", "/stone/BW-IX-00101"]:  # fmt: skip
+            from_chain, from_index = get(chain_site, path), get(index_site, path)
+            assert "Lists from the index, up to block" in from_index and "Lists from the index" not in from_chain
+            assert sections(from_index) == sections(from_chain), path
+        certificate = get(index_site, "/kp/BW/BW-KP-IX-1")
+        assert "Stones drawn against it (5)" in certificate and "BW-KPX-3" in certificate and "BW-IX-00100" in certificate
+        producer = get(index_site, f"/address/{address('producer')}")
+        assert "Holds now (300)" in producer and "Has held (4)" in producer
+    finally:
+        chain_site.shutdown()
+        index_site.shutdown()
+
+
+def test_an_altered_index_is_said_and_the_verdict_stays_the_chains(dt, scene):
+    _, index_site = sites(dt, scene)
+    try:
+        token = token_id("BW-IX-00101").to_bytes(32, "big")
+        alter(scene, "DELETE FROM custody WHERE token_id = :t", t=token)
+        page = get(index_site, "/stone/BW-IX-00101")
+        assert "Index inconsistent with the chain: it holds 0 custody record(s) of this stone" in page and COMPLETE in page
+
+        other = token_id("BW-IX-00102").to_bytes(32, "big")
+        alter(scene, "UPDATE custody SET recipient = :r WHERE token_id = :t", r=address("lab"), t=other)
+        page = get(index_site, "/stone/BW-IX-00102")
+        assert "Index inconsistent with the chain" in page and "and they differ" in page and COMPLETE in page
+
+        alter(scene, "UPDATE progress SET last_hash = :h", h="0x" + "ab" * 32)
+        for path in ["/", "/stone/BW-IX-00103", f"/address/{address('trader_bw')}"]:
+            page = get(index_site, path)
+            assert "Index inconsistent with the chain: the chain&#39;s block" in page, path
+        assert COMPLETE in get(index_site, "/stone/BW-IX-00103")
+    finally:
+        index_site.shutdown()
+
+
+def test_an_index_behind_the_chain_says_so(dt, scene):
+    _, index_site = sites(dt, scene)
+    try:
+        indexed_to = dt.block()
+        dt("transfer", "BW-IX-00101", "--to", address("producer"), "--dev-account", 9)
+        page = get(index_site, "/stone/BW-IX-00101")
+        assert f"Index behind at block {indexed_to}: this stone has 1 custody record(s) after it" in page and COMPLETE in page
+        assert f"Index behind at block {indexed_to} (the chain is at block {dt.block()})" in get(index_site, "/")
+    finally:
+        index_site.shutdown()
