@@ -36,8 +36,8 @@ STUCK_BLOCKS = 3
 # Re-sends and replacements of one nonce's transaction before giving up on it.
 RESEND_LIMIT = 8
 
-# What nodes answer, in the words of geth, Anvil, Nethermind, Erigon and Besu.
-_ALREADY_HELD = re.compile(r"already known|already imported|known transaction", re.I)
+# What nodes answer, in the words of geth, Anvil, Nethermind, Erigon, Besu and EthereumJS.
+_ALREADY_HELD = re.compile(r"already known|already imported|known transaction|already in the txpool", re.I)
 _NONCE_TAKEN = re.compile(r"nonce too low|replacement transaction underpriced|nonce.*already", re.I)
 _UNDER_BASE_FEE = re.compile(r"less than (the )?block base fee|fee ?cap.*(less|lower|below).*base ?fee|underpriced", re.I)
 
@@ -207,35 +207,39 @@ class Flights:
     def _known(self, flight: Flight) -> bool:
         return any(batch_request(self.sender.w3, [("eth_getTransactionByHash", [h]) for h in flight.hashes]))
 
-    def _spend_a_send(self, nonce: int, flight: Flight) -> None:
+    def _within_limit(self, nonce: int, flight: Flight) -> None:
+        """Gives up, in words, on a transaction sent again or replaced `RESEND_LIMIT` times."""
         if flight.sends >= RESEND_LIMIT:
             raise ChainError(
                 f"transaction {flight.hashes[-1]} (nonce {nonce}) was dropped, re-sent or replaced {flight.sends} times "
                 "and is still not mined; nothing more was sent: check the node, then run the command again"
             )
-        flight.sends += 1
 
     def _send_again(self, nonce: int, flight: Flight, base: int | None) -> None:
-        """The node no longer knows the transaction (dropped from its pool, or its block rewound)."""
+        """The node does not show the transaction (dropped from its pool, or its block rewound;
+        or a node that shows only mined transactions): sends it again, unchanged."""
         if base is not None and fee_cap(flight.tx) < base:
             return self._replace(nonce, flight, base, "it was dropped and its max fee is under the base fee")
-        self._spend_a_send(nonce, flight)
-        log.warning(
-            "transaction %s (nonce %d) is neither in the node's pool nor on chain (dropped, or its block was "
-            "rewound): sending it again, unchanged",
-            flight.hashes[-1],
-            nonce,
-        )
+        self._within_limit(nonce, flight)
         try:
-            self.sender.send_raw(flight.raw)
+            _, taken = self.sender.push(flight.raw)
         except Underpriced:
-            self._replace(nonce, flight, base, "the node refused it again for its fee")
+            return self._replace(nonce, flight, base, "the node refused it again for its fee")
         except NonceTaken:
-            pass  # the nonce was used meanwhile: the next look says by what
+            return  # the nonce was used meanwhile: the next look says by what
+        if taken:  # else the node held it all along, and shows only mined transactions
+            flight.sends += 1
+            log.warning(
+                "transaction %s (nonce %d) was neither in the node's pool nor on chain (dropped, or its block was "
+                "rewound): sent it again, unchanged",
+                flight.hashes[-1],
+                nonce,
+            )
 
     def _replace(self, nonce: int, flight: Flight, base: int | None, why: str) -> None:
         """Signs the same transaction at the same nonce with higher fees and sends it."""
-        self._spend_a_send(nonce, flight)
+        self._within_limit(nonce, flight)
+        flight.sends += 1
         tx = {**flight.tx, **bumped(flight.tx, base)}
         raw = self.sender.sign_at(tx)
         flight.next_in_line_at = None

@@ -35,6 +35,7 @@ log = logging.getLogger("diamondtrace")
 # Seconds an awaited transaction may go unmined while the chain makes no block at all.
 RECEIPT_TIMEOUT = 180
 CONFIRMATIONS_ENV = "DIAMONDTRACE_CONFIRMATIONS"
+DEFAULT_TIP = 10**9  # wei
 
 
 def default_confirmations() -> int:
@@ -101,8 +102,16 @@ class Sender:
         base = block.get("baseFeePerGas")
         if base is None:
             return {"gasPrice": rpc(lambda: self.w3.eth.gas_price, self.where)}
-        tip = rpc(lambda: self.w3.eth.max_priority_fee, self.where)
-        return {"maxFeePerGas": 2 * int(base, 16) + int(tip), "maxPriorityFeePerGas": int(tip)}
+        tip = rpc(self._tip, self.where)
+        return {"maxFeePerGas": 2 * int(base, 16) + tip, "maxPriorityFeePerGas": tip}
+
+    def _tip(self) -> int:
+        try:
+            return int(raw_request(self.w3, "eth_maxPriorityFeePerGas", []), 16)
+        except Web3RPCError:
+            # A node without the method (EthereumJS's; web3's fallback asks for a "pending" fee
+            # history it refuses too): the tip ethers offers then.
+            return DEFAULT_TIP
 
     def estimate(self, call: ContractFunction) -> int:
         """Gas for `call`, or the registry's refusal in words (an `InputError`: nothing sent)."""
@@ -148,16 +157,21 @@ class Sender:
     def send_raw(self, raw: bytes) -> str:
         """Sends a signed transaction; `NonceTaken` if another transaction holds its nonce,
         `Underpriced` if its fee is under what the node takes now."""
+        return self.push(raw)[0]
+
+    def push(self, raw: bytes) -> tuple[str, bool]:
+        """`send_raw`, and whether the node took the transaction now (False: it held it already)."""
         try:
-            return rpc(
+            sent = rpc(
                 lambda: raw_request(self.w3, "eth_sendRawTransaction", ["0x" + raw.hex()]),
                 self.where,
                 "the transaction may not have been sent",
             )
+            return sent, True
         except Web3RPCError as exc:
             message = str(exc)
-            if already_held(message):  # sent before, this very transaction
-                return Web3.keccak(raw).to_0x_hex()
+            if already_held(message):
+                return Web3.keccak(raw).to_0x_hex(), False
             refusal = classify(message)
             if refusal is not None:
                 raise refusal() from None

@@ -136,7 +136,7 @@ def test_a_dropped_transaction_is_sent_again_unchanged(net, tmp_path):
         _mining(net, True)
     out, err = run.communicate(timeout=120)
     assert run.returncode == 0, err
-    assert "neither in the node's pool nor on chain" in err
+    assert "was neither in the node's pool nor on chain" in err
     assert json.loads(out)["transaction"] == sent  # the same signed transaction, not a new one
     assert [r["to"] for r in _custody(net, stone)] == [address(TRADER)]
 
@@ -157,7 +157,7 @@ def test_a_transaction_rewound_out_of_the_chain_is_sent_again(net, tmp_path):
     assert net.rpc("eth_getTransactionReceipt", sent) is None
     out, err = run.communicate(timeout=120)
     assert run.returncode == 0, err
-    assert "sending it again" in err
+    assert "sent it again, unchanged" in err
     receipt = net.rpc("eth_getTransactionReceipt", json.loads(out)["transaction"])
     assert net.block() >= int(receipt["blockNumber"], 16) + 2
     assert [r["to"] for r in _custody(net, stone)] == [address(TRADER)]
