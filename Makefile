@@ -11,7 +11,7 @@ PYTEST_ARGS ?= -n 2
 NOBLE := node_modules/@noble/hashes
 VENDORED := $(addprefix diamondtrace/static/vendor/,sha3.js _u64.js utils.js) diamondtrace/static/vendor/LICENSE
 
-.PHONY: setup build test demo lint fuzz bench bench-scale clean prereqs
+.PHONY: setup build test test-network demo lint fuzz bench bench-scale clean prereqs
 
 setup: $(VENV)/.installed node_modules/.installed $(VENV)/solcx/solc-v$(SOLC_VERSION)
 
@@ -67,8 +67,14 @@ $(CHROMIUM):
 		echo "missing prerequisite: Debian's chromium (the explorer's page tests): run \`sudo apt-get install chromium\`" >&2; exit 1; \
 	fi
 
+# tests/network/ is `make test-network`'s.
 test: build $(CHROMIUM)
-	$(BIN)/brownie test $(PYTEST_ARGS)
+	$(BIN)/brownie test $(PYTEST_ARGS) --ignore=tests/network
+
+# Two @ethereumjs/client nodes (npm) peered in a Clique proof-of-authority network on localhost: the
+# journey through one, verify and the explorer on the other (a few minutes; not in `make test`).
+test-network: build
+	$(BIN)/brownie test tests/network
 
 clean:
 	-@$(BIN)/python -m diamondtrace.cli chain down >/dev/null 2>&1

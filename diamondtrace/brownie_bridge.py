@@ -21,7 +21,7 @@ from .chain import Chain, connect, failure
 from .deployments import open_registry
 from .errors import EXIT_BAD_INPUT, InputError
 from .localnode import DEFAULT_PORT
-from .sending import Sender
+from .sending import Sender, default_confirmations
 from .toolchain import command
 from .wallet import DEV_CHAIN_IDS, Signer, dev_signer
 
@@ -58,7 +58,7 @@ def signer(account: str | int, chain_id: int) -> Signer:
 
 def sender(account: str | int = 0) -> Sender:
     c = chain()
-    return Sender(c, signer(account, c.chain_id))
+    return Sender(c, signer(account, c.chain_id), default_confirmations())
 
 
 def registry(deployment: str | None = None):

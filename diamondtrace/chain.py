@@ -17,6 +17,7 @@ from eth_utils.abi import get_abi_output_types
 from web3 import Web3
 from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError, Web3RPCError
+from web3.middleware import ExtraDataToPOAMiddleware
 from web3.providers.rpc.utils import ExceptionRetryConfiguration
 from web3.types import RPCEndpoint
 
@@ -63,6 +64,9 @@ def connect(rpc_url: str = DEFAULT_RPC_URL, timeout: float = RPC_TIMEOUT) -> Cha
             cacheable_requests={RPCEndpoint("eth_chainId")},
         )
     )
+    # Proof-of-authority chains (Clique, QBFT, many L2s and consortium chains) carry the signers'
+    # seal in a block's extraData, longer than the 32 bytes web3 otherwise refuses to read.
+    w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
     chain_id = rpc(lambda: w3.eth.chain_id, f"the chain at {rpc_url}")
     return Chain(w3, int(chain_id), rpc_url)
 

@@ -98,12 +98,18 @@ def status(port: int = DEFAULT_PORT) -> LocalNode | None:
 
 
 def up(
-    port: int = DEFAULT_PORT, state: Path | None = None, timeout: float = 30, persist: bool = True, setting: str = "--port"
+    port: int = DEFAULT_PORT,
+    state: Path | None = None,
+    timeout: float = 30,
+    persist: bool = True,
+    setting: str = "--port",
+    block_time: float | None = None,
 ) -> tuple[LocalNode, bool]:
     """Starts the local chain unless it runs already; returns it and whether it was started now.
     With `persist=False` (benchmarks) it keeps no state file: dumping a large state costs time.
     `setting` is what the user set the port with, named in the messages (the demo's is an
-    environment variable)."""
+    environment variable). With `block_time` it makes a block every that many seconds, as a real
+    network does, instead of one as soon as a transaction arrives."""
     if not 1 <= port <= 65535:
         raise InputError(f"{setting} {port} is not a TCP port")
     running = status(port)
@@ -126,6 +132,8 @@ def up(
         "--gas-limit", str(BLOCK_GAS_LIMIT),
         "--enable-tx-gas-limit",
     ]  # fmt: skip
+    if block_time is not None:
+        command += ["--block-time", f"{block_time:g}"]
     if persist:
         command += ["--state", str(state), "--state-interval", str(STATE_INTERVAL), "--preserve-historical-states"]
     else:

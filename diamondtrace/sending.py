@@ -1,8 +1,9 @@
-"""Sending transactions signed locally: nonces kept in process, fees, receipts, and one sender per account at a time.
+"""Sending transactions signed locally: nonces kept in process, fees, receipts, confirmations,
+and one sender per account at a time.
 
 Transactions are signed in this process (the key never leaves it) and sent raw. `Sender` keeps
-its own nonce so many transactions can be in flight at once, and recovers when another process
-sends from the same account.
+its own nonce so many transactions can be in flight at once, recovers when another process
+sends from the same account, and looks after what it sent until it is mined (`inflight`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
-import re
+import os
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -26,19 +27,32 @@ from .abi import Call, calldata
 from .artifacts import revert_message
 from .chain import EIP7825_TX_GAS_CAP, Chain, batch_request, raw_request, rpc
 from .errors import ChainError, InputError
+from .inflight import CHECK_EVERY, Flights, NonceTaken, Underpriced, already_held, classify
 from .wallet import Signer
 
 log = logging.getLogger("diamondtrace")
 
+# Seconds an awaited transaction may go unmined while the chain makes no block at all.
 RECEIPT_TIMEOUT = 180
+CONFIRMATIONS_ENV = "DIAMONDTRACE_CONFIRMATIONS"
+DEFAULT_TIP = 10**9  # wei
 
 
-# What a node says when a transaction's nonce is taken, in the words of geth, Anvil, Nethermind, Erigon.
-_NONCE_CONFLICT = re.compile(r"nonce too low|already known|replacement transaction underpriced|nonce.*already", re.I)
+def default_confirmations() -> int:
+    """Blocks a transaction must be buried under, counting its own: 1 (mined) unless
+    DIAMONDTRACE_CONFIRMATIONS says more."""
+    return confirmations(os.environ.get(CONFIRMATIONS_ENV, "1"), CONFIRMATIONS_ENV)
 
 
-class _NonceTaken(Exception):
-    """The node already has a transaction with this nonce from this account."""
+def confirmations(value: str, where: str = "--confirmations") -> int:
+    """A number of confirmations as typed; at least 1 (the block that includes the transaction)."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise InputError(f"{where} {value!r} must be a whole number of blocks, at least 1 (1: mined in a block)")
+    return number
 
 
 @dataclass(frozen=True)
@@ -56,12 +70,13 @@ class Sent:
 class Sender:
     """Signs and sends transactions from one account; keeps its own nonce so sends can pipeline."""
 
-    def __init__(self, chain: Chain, signer: Signer) -> None:
+    def __init__(self, chain: Chain, signer: Signer, confirmations: int = 1) -> None:
         self.chain = chain
         self.signer = signer
         self.w3 = chain.w3
+        self.confirmations = confirmations
         self._nonce: int | None = None
-        self._nonces: dict[str, int] = {}  # the nonce each transaction was signed with
+        self.flights = Flights(self)
         self.where = f"the chain at {chain.rpc_url}"
 
     @property
@@ -77,7 +92,8 @@ class Sender:
 
     def forget_nonce(self) -> None:
         """Reads the account's nonce from the chain again before the next transaction (after
-        another program sent from it, or the chain was rewound)."""
+        another program sent from it, or the chain was rewound). What was signed stays in
+        `flights`: a transaction still awaited is still looked after."""
         self._nonce = None
 
     def fees(self, block: dict | None = None) -> dict[str, int]:
@@ -86,8 +102,16 @@ class Sender:
         base = block.get("baseFeePerGas")
         if base is None:
             return {"gasPrice": rpc(lambda: self.w3.eth.gas_price, self.where)}
-        tip = rpc(lambda: self.w3.eth.max_priority_fee, self.where)
-        return {"maxFeePerGas": 2 * int(base, 16) + int(tip), "maxPriorityFeePerGas": int(tip)}
+        tip = rpc(self._tip, self.where)
+        return {"maxFeePerGas": 2 * int(base, 16) + tip, "maxPriorityFeePerGas": tip}
+
+    def _tip(self) -> int:
+        try:
+            return int(raw_request(self.w3, "eth_maxPriorityFeePerGas", []), 16)
+        except Web3RPCError:
+            # A node without the method (EthereumJS's; web3's fallback asks for a "pending" fee
+            # history it refuses too): the tip ethers offers then.
+            return DEFAULT_TIP
 
     def estimate(self, call: ContractFunction) -> int:
         """Gas for `call`, or the registry's refusal in words (an `InputError`: nothing sent)."""
@@ -118,35 +142,55 @@ class Sender:
 
     def sign(self, tx: dict) -> bytes:
         """Signs `tx` with this sender's next nonce; returns the raw transaction."""
-        tx = {**tx, "nonce": self._next_nonce()}
-        signed = self.signer.account.sign_transaction(tx)
-        self._nonces[signed.hash.to_0x_hex()] = tx["nonce"]
-        return bytes(signed.raw_transaction)
+        return self._sign({**tx, "nonce": self._next_nonce()}, replacing=False)
 
-    def _send_raw(self, raw: bytes) -> str:
-        """Sends a signed transaction; `_NonceTaken` if another sender used its nonce first."""
+    def sign_at(self, tx: dict) -> bytes:
+        """Signs a new version of the transaction at `tx`'s nonce (a replacement with other fees)."""
+        return self._sign(tx, replacing=True)
+
+    def _sign(self, tx: dict, replacing: bool) -> bytes:
+        signed = self.signer.account.sign_transaction(tx)
+        raw = bytes(signed.raw_transaction)
+        self.flights.signed(tx, raw, signed.hash.to_0x_hex(), replacing)
+        return raw
+
+    def send_raw(self, raw: bytes) -> str:
+        """Sends a signed transaction; `NonceTaken` if another transaction holds its nonce,
+        `Underpriced` if its fee is under what the node takes now."""
+        return self.push(raw)[0]
+
+    def push(self, raw: bytes) -> tuple[str, bool]:
+        """`send_raw`, and whether the node took the transaction now (False: it held it already)."""
         try:
-            return rpc(
+            sent = rpc(
                 lambda: raw_request(self.w3, "eth_sendRawTransaction", ["0x" + raw.hex()]),
                 self.where,
                 "the transaction may not have been sent",
             )
+            return sent, True
         except Web3RPCError as exc:
-            if _NONCE_CONFLICT.search(str(exc)):
-                raise _NonceTaken() from None
-            if "insufficient funds" in str(exc).lower():
+            message = str(exc)
+            if already_held(message):
+                return Web3.keccak(raw).to_0x_hex(), False
+            refusal = classify(message)
+            if refusal is not None:
+                raise refusal() from None
+            if "insufficient funds" in message.lower():
                 raise InputError(f"{self.address} cannot pay for gas on this chain; nothing sent") from None
             raise ChainError(f"the node rejected the transaction: {exc}") from None
 
     def submit(self, tx: dict) -> str:
         """Signs `tx` with the next nonce and sends it; if another process took that nonce, signs
-        again with the chain's next one."""
+        again with the chain's next one; if the base fee rose past its fee, with fees of now."""
         for _ in range(10):
             try:
-                return self._send_raw(self.sign(tx))
-            except _NonceTaken:
+                return self.send_raw(self.sign(tx))
+            except NonceTaken:
                 log.info("a nonce of %s was taken by another sender; retrying with the chain's next nonce", self.address)
-                self.forget_nonce()
+            except Underpriced:
+                log.info("the base fee rose past the transaction's fee before it was sent; signing it with fees of now")
+                tx = {**tx, **self.fees()}
+            self.forget_nonce()
         raise ChainError(f"could not get a nonce for {self.address}: another process keeps sending from it")
 
     def submit_all(self, calls: list[ContractFunction | Call], gas: list[int], fees: dict[str, int] | None = None) -> list[str]:
@@ -159,10 +203,10 @@ class Sender:
             signed = [signer.submit(lambda tx=tx: self.sign(tx())) for tx in txs]
             for i, future in enumerate(signed):
                 try:
-                    hashes.append(self._send_raw(future.result()))
-                except _NonceTaken:
-                    # Another process sent from this account: the rest were signed with stale
-                    # nonces. Let the signer finish, then re-sign them one by one.
+                    hashes.append(self.send_raw(future.result()))
+                except (NonceTaken, Underpriced):
+                    # Another process sent from this account, or the base fee rose: the rest were
+                    # signed with stale nonces or fees. Let the signer finish, then re-sign them one by one.
                     for later in signed[i + 1 :]:
                         later.result()
                     self.forget_nonce()
@@ -171,31 +215,52 @@ class Sender:
         return hashes
 
     def _receipt(self, tx_hash: str) -> dict | None:
-        return raw_request(self.w3, "eth_getTransactionReceipt", [tx_hash])
+        """The receipt of `tx_hash` or of the version of it that was mined (a replacement)."""
+        versions = self.flights.versions(tx_hash)
+        if len(versions) == 1:
+            return raw_request(self.w3, "eth_getTransactionReceipt", [tx_hash])
+        return next(filter(None, batch_request(self.w3, [("eth_getTransactionReceipt", [h]) for h in versions])), None)
+
+    def _head(self) -> int:
+        return int(raw_request(self.w3, "eth_blockNumber", []), 16)
 
     def wait(self, tx_hash: str, call: ContractFunction | None = None) -> Sent:
-        """Waits for `tx_hash` to be mined. Polls the raw receipt: web3's receipt formatting of
-        hundreds of logs costs more time than the node takes to mine the transaction."""
-        started = time.monotonic()
-        checked = started
+        """Waits for `tx_hash` (or its replacement) to be mined, `confirmations` blocks deep. Polls
+        the raw receipt: web3's receipt formatting of hundreds of logs costs more time than the
+        node takes to mine the transaction. Every `CHECK_EVERY` seconds without it, looks at what
+        became of it (`Flights.look`): replaced if stuck, sent again if dropped or rewound,
+        reported if it can never be mined; a receipt that vanishes (a reorg) is awaited again."""
+        started = looked = progress = time.monotonic()
+        head = -1
         done = f"transaction {tx_hash} was sent and may still be mined"
-        while (raw := rpc(lambda: self._receipt(tx_hash), self.where, done)) is None:
+        while True:
+            raw = rpc(lambda: self._receipt(tx_hash), self.where, done)
             now = time.monotonic()
-            if now - started > RECEIPT_TIMEOUT:
-                raise ChainError(
-                    f"transaction {tx_hash} was sent but not mined within {RECEIPT_TIMEOUT} s; "
-                    "check it on the chain before retrying"
-                )
-            if now - checked > 1 and tx_hash in self._nonces:
-                # Another sender's transaction with the same nonce can replace ours in the pool.
-                checked = now
-                mined = rpc(lambda: self.w3.eth.get_transaction_count(self.address, "latest"), self.where, done)
-                if mined > self._nonces[tx_hash] and self._receipt(tx_hash) is None:
+            if raw is not None:
+                if self.confirmations <= 1:
+                    break
+                seen = rpc(self._head, self.where, done)
+                if seen - int(raw["blockNumber"], 16) + 1 >= self.confirmations:
+                    break
+                if seen != head:
+                    head, progress = seen, now
+                if now - progress > RECEIPT_TIMEOUT:
                     raise ChainError(
-                        f"transaction {tx_hash} was replaced by another from {self.address} with the same nonce "
-                        "(another program sends from this account); it was not mined: run again"
+                        f"transaction {raw['transactionHash']} was mined in block {int(raw['blockNumber'], 16)}, but the "
+                        f"chain made no block for {RECEIPT_TIMEOUT} s since: {self.confirmations} confirmations not reached"
                     )
-            time.sleep(0.02)
+            else:
+                if now - looked >= CHECK_EVERY:
+                    looked = now
+                    rpc(lambda: self.flights.look(tx_hash), self.where, done)
+                if now - started > RECEIPT_TIMEOUT:
+                    raise ChainError(
+                        f"transaction {tx_hash} was sent but not mined within {RECEIPT_TIMEOUT} s; "
+                        "check it on the chain before retrying"
+                    )
+            time.sleep(0.02 if raw is None else 0.25)
+        self.flights.settled(tx_hash)
+        tx_hash = raw["transactionHash"]
         block = int(raw["blockNumber"], 16)
         if int(raw["status"], 16) != 1:
             reason = ""
@@ -260,8 +325,9 @@ def wait_for_pending(sender: Sender, timeout: float = 120) -> int:
     def unmined() -> int:
         return unmined_count(*rpc(lambda: batch_request(sender.w3, nonce_requests(sender.address))))
 
-    waiting = left = unmined()
-    deadline = time.monotonic() + timeout
+    waiting = left = previous = unmined()
+    since = time.monotonic()
+    deadline = since + timeout
     while left > 0:
         if time.monotonic() > deadline:
             raise ChainError(
@@ -270,4 +336,9 @@ def wait_for_pending(sender: Sender, timeout: float = 120) -> int:
             )
         time.sleep(0.5)
         left = unmined()
+        if left != previous:
+            previous, since = left, time.monotonic()
+        elif time.monotonic() - since >= CHECK_EVERY and rpc(sender.flights.on_demand):
+            rpc(lambda: sender.flights.mine(f"{left} transactions of {sender.address} from an earlier run are in its pool"))
+            since = time.monotonic()
     return max(waiting, 0)

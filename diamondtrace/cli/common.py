@@ -14,7 +14,7 @@ from ..chain import Chain, connect
 from ..errors import InputError
 from ..model import parse_date, parse_stone
 from ..reader import Registry
-from ..sending import Sender, Sent
+from ..sending import Sender, Sent, default_confirmations
 from ..wallet import PASSWORD_ENV, Signer, dev_signer, load_keystore, read_password
 
 Handler = Callable[["Context"], int]
@@ -62,7 +62,15 @@ class Context:
         )
 
     def sender(self) -> Sender:
-        return Sender(self.chain, self.signer())
+        depth = self.args.confirmations or default_confirmations()
+        sender = Sender(self.chain, self.signer(), depth)
+        if depth > 1 and sender.flights.on_demand():
+            raise InputError(
+                f"{depth} confirmations were asked, but the chain at {self.chain.rpc_url} makes a block only when "
+                "it is sent a transaction (a development chain's automine), so none would come: ask for 1, or "
+                "start the chain with a block time (`chain up --block-time 2`); nothing was sent"
+            )
+        return sender
 
     def stone(self) -> int:
         return parse_stone(self.args.stone)

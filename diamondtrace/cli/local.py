@@ -12,7 +12,7 @@ from .common import Context, command, group
 
 
 def chain_up(ctx: Context) -> int:
-    node, started = localnode.up(ctx.args.port, ctx.args.state)
+    node, started = localnode.up(ctx.args.port, ctx.args.state, block_time=ctx.args.block_time)
     ctx.result(
         {
             "running": True,
@@ -54,6 +54,16 @@ def chain_status(ctx: Context) -> int:
     return 0
 
 
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= 3600:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds between 0 and 3600")
+    return seconds
+
+
 def account_new(ctx: Context) -> int:
     address = create_keystore(ctx.args.out, read_password(ctx.args.password_file))
     ctx.result({"address": address, "keystore": str(ctx.args.out)}, f"created {ctx.args.out} for {address}")
@@ -65,6 +75,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     up = command(chain, "up", chain_up, "start it (if not running)")
     up.add_argument(
         "--state", type=Path, help=f"state file (default {localnode.DEFAULT_STATE.relative_to(localnode.PROJECT_ROOT)})"
+    )
+    up.add_argument(
+        "--block-time",
+        type=_seconds,
+        help="make a block every this many seconds, as a real network does (default: one per transaction, at once)",
     )
     command(chain, "down", chain_down, "stop it; it writes its state file")
     command(chain, "status", chain_status, "is it running?")

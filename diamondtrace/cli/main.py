@@ -13,7 +13,8 @@ from pathlib import Path
 
 from .. import __version__
 from ..chain import DEFAULT_RPC_URL, failure
-from ..errors import EXIT_BAD_INPUT, EXIT_CHAIN
+from ..errors import EXIT_BAD_INPUT, EXIT_CHAIN, InputError
+from ..sending import CONFIRMATIONS_ENV, confirmations
 from ..wallet import PASSWORD_ENV
 from . import admin, indexing, kp, local, reading, stones, transfers
 from .common import Context
@@ -46,12 +47,25 @@ def build_parser() -> Parser:
         help=f"JSON-RPC endpoint (default {DEFAULT_RPC_URL}, the local chain; or $DIAMONDTRACE_RPC_URL)",
     )
     parser.add_argument("--deployment", type=Path, help="deployment record (default deployments/<chainId>.json)")
+    parser.add_argument(
+        "--confirmations",
+        type=_confirmations,
+        help=f"blocks a transaction must be buried under before a command goes on, counting its own "
+        f"(default 1: mined; or ${CONFIRMATIONS_ENV})",
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable result (or failure) on stdout")
     parser.add_argument("--verbose", action="store_true", help="log RPC activity to stderr")
     commands = parser.add_subparsers(required=True, metavar="COMMAND", title="commands", help="one of:")
     for group in GROUPS:
         group.register(commands)
     return parser
+
+
+def _confirmations(value: str) -> int:
+    try:
+        return confirmations(value)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def main(argv: list[str] | None = None) -> int:
