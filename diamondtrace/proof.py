@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from eth_abi import encode
 from eth_utils import keccak
 from web3 import Web3
-from web3.exceptions import Web3RPCError
 
 from .records import BLOCK_MASK, CHAIN_MASK, RECORD_TOPIC, Anchor, CustodyRecord
+from .scan import Spans
 
 # A history is read one holder at a time; a pointer chain this long is a loop or an attack.
 MAX_STEPS = 1_000_000
@@ -42,11 +42,11 @@ def absorb(chain: int, record: CustodyRecord) -> int:
 @dataclass
 class LogSource:
     """Reads custody records a span of blocks at a time, counting its queries. A span the
-    provider refuses is halved (and stays halved) down to one block."""
+    provider refuses is halved (and stays halved) down to one block (`scan.Spans`)."""
 
     w3: Web3
     registry: str
-    span: int = SPAN
+    spans: Spans = field(default_factory=lambda: Spans(SPAN))
     calls: int = 0
 
     def records_to(self, account: str, first: int, last: int) -> list[CustodyRecord]:
@@ -60,14 +60,7 @@ class LogSource:
 
     def back_from(self, account: str, block: int, floor: int) -> list[CustodyRecord]:
         """`account`'s records in the span ending at `block` (not below `floor`)."""
-        while True:
-            first = max(floor, block - self.span + 1)
-            try:
-                return self.records_to(account, first, block)
-            except (ValueError, Web3RPCError):
-                if self.span == 1:
-                    raise
-                self.span = max(self.span // 2, 1)
+        return self.spans.ending_at(lambda first, last: self.records_to(account, first, last), block, floor)
 
 
 @dataclass

@@ -44,18 +44,28 @@ class Spans:
         order; `size` counts the results of what it found."""
         start = first
         while start <= last:
-            end = min(start + self.span - 1, last)
+            _, end, found = self._accepted(fetch, lambda: (start, min(start + self.span - 1, last)))
+            yield start, end, found
+            start = end + 1
+            self._fit(size(found))
+
+    def ending_at(self, fetch: Callable[[int, int], Any], last: int, floor: int) -> Any:
+        """What `fetch` found over the span ending at block `last` (not below `floor`), for a walk
+        back through the chain."""
+        return self._accepted(fetch, lambda: (max(floor, last - self.span + 1), last))[2]
+
+    def _accepted(self, fetch: Callable[[int, int], Any], bounds: Callable[[], tuple[int, int]]) -> tuple[int, int, Any]:
+        """`fetch` over the blocks `bounds()` gives for the current span, the span halved until the
+        provider accepts it: (start, end, what it found)."""
+        while True:
+            start, end = bounds()
             try:
-                found = patient(lambda: fetch(start, end), self.where)
+                return start, end, patient(lambda: fetch(start, end), self.where)
             except (ValueError, Web3RPCError):
                 if self.span == 1:
                     raise
                 self.span //= 2
                 self._answered = 0
-                continue
-            yield start, end, found
-            start = end + 1
-            self._fit(size(found))
 
     def _fit(self, results: int) -> None:
         self._answered += 1
