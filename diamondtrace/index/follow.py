@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from queue import Full, Queue
 from typing import Any, Callable, Iterator
 
-from ..chain import Chain, patient, rpc
+from ..chain import Chain, rpc
 from ..mint import collector_paused
 from ..scan import LOG_CHUNK, Spans
 from .loader import Loader, Reorganised
@@ -97,7 +97,7 @@ class Indexer:
         """Undoes a reorganisation, if any, then indexes up to the head less the confirmation depth."""
         while True:
             progress = self._untangled()
-            head = rpc(lambda: patient(lambda: self.chain.w3.eth.block_number), self.chain.rpc_url)
+            head = rpc(lambda: self.chain.w3.eth.block_number, self.chain.rpc_url)
             self.report.head = head
             target = head - self.confirmations
             if target <= progress.last_block:
