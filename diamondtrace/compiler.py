@@ -21,6 +21,7 @@ import contextlib
 import hashlib
 import json
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -85,31 +86,38 @@ def metadata_input(metadata: dict[str, Any], texts: dict[str, str]) -> dict:
 
 
 def compile_metadata(metadata: dict[str, Any], texts: dict[str, str]) -> dict[str, Any]:
-    """solc's output for the contract `metadata` describes, compiled from its input alone."""
+    """solc's output for the contract `metadata` describes, compiled from its input alone: solc
+    reads no file, as an explorer that has only the bundle (else a source the metadata leaves out
+    would be read from the checkout, and an incomplete bundle would match)."""
     ((path, name),) = metadata["settings"]["compilationTarget"].items()
-    return compile_input(metadata_input(metadata, texts))[path][name]
+    return compile_input(metadata_input(metadata, texts), reads_files=False)[path][name]
 
 
-def compile_input(compiler_input: dict) -> dict[str, dict[str, Any]]:
+def compile_input(compiler_input: dict, reads_files: bool = True) -> dict[str, dict[str, Any]]:
     """solc's output for each source file of `compiler_input` (path -> contract name -> output),
     with the pinned compiler. The WebAssembly compiler takes up to half a minute a contract, so
     each answer is kept in build/solc-cache/ under a hash of the input, the compiler version and
     package-lock.json (which pins the npm sources solc may read), and reused while all three are
-    the same: any other input, a changed source included, compiles afresh."""
+    the same: any other input, a changed source included, compiles afresh. With `reads_files`,
+    solc reads the imports the input leaves out from the checkout; without, from an empty folder."""
     root = require_checkout("compiling the contracts")
     import solcx
 
     lock = (root / "package-lock.json").read_text()
-    key = hashlib.sha256(json.dumps([compiler_input, pinned_solc_version(), lock], sort_keys=True).encode()).hexdigest()
+    key = hashlib.sha256(
+        json.dumps([compiler_input, pinned_solc_version(), lock, reads_files], sort_keys=True).encode()
+    ).hexdigest()
     cache = root / "build" / "solc-cache" / f"{key}.json"
     try:
         return json.loads(cache.read_text())
     except (OSError, ValueError):
         pass
     try:
-        output = solcx.compile_standard(
-            compiler_input, base_path=str(root), allow_paths=[str(root)], solc_version=pinned_solc_version()
-        )
+        with tempfile.TemporaryDirectory() as nothing:
+            reads = str(root) if reads_files else nothing
+            output = solcx.compile_standard(
+                compiler_input, base_path=reads, allow_paths=[reads], solc_version=pinned_solc_version()
+            )
     except solcx.exceptions.SolcNotInstalled:
         raise SetupError("the compiler bridge is not installed: run `make setup`") from None
     except solcx.exceptions.SolcError as exc:

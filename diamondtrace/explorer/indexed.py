@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ..chain import raw_request
-from ..index.schema import accounts, blocks, certificates, custody, draws, flag_changes, held, registrations, stones
+from ..index.schema import accounts, blocks, certificates, custody, draws, held, registrations, stones
+from ..index.schema import flag_changes as flag_changes_table
 from ..index.store import Store
 from ..model import Flag, Origin, text32, text_of
 from ..records import CustodyRecord, FlagChange, country_of
@@ -134,17 +135,10 @@ class IndexedLists:
         holds_count, held_count = counts[0] if counts else (0, 0)
         return Holdings([r.token_id for r in self._rows(holds)], [r.token_id for r in self._rows(was)], holds_count, held_count)
 
-    def flag_changes(self, token: int) -> list[tuple[FlagChange, int]]:
-        f = flag_changes.c
-        query = sa.select(flag_changes, blocks.c.time).join(blocks, blocks.c.number == f.block).where(f.token_id == token)
-        return [
-            (FlagChange(row.token_id, Flag(row.flag), row.by, bytes(row.document), row.block, row.log_index, row.tx), row.time)
-            for row in self._rows(query.order_by(f.block, f.log_index))
-        ]
-
-    def stone_note(self, p: Provenance) -> str | None:
-        """What the index's custody records of the stone (and of its rough parent) say against the
-        records checked on chain: None when they agree, else why it is behind or inconsistent."""
+    def stone_note(self, p: Provenance, flag_changes: list[FlagChange]) -> str | None:
+        """What the index's custody records of the stone (and of its rough parent) and its reports of
+        theft or loss say against those read from the chain: None when they agree, else why it is
+        behind or inconsistent."""
         status = self.status()
         if status.inconsistent:
             return f"index inconsistent with the chain: {status.inconsistent}"
@@ -157,6 +151,14 @@ class IndexedLists:
                 f"index inconsistent with the chain: it holds {len(indexed)} custody record(s) of this stone up to block "
                 f"{status.block}, the chain {len(reached)}, and they differ"
             )
+        f = flag_changes_table.c
+        indexed_flags = {
+            FlagChange(row.token_id, Flag(row.flag), row.by, bytes(row.document), row.block, row.log_index, row.tx)
+            for row in self._rows(sa.select(flag_changes_table).where(f.token_id == p.stone.token_id))
+        }
+        if indexed_flags != {c for c in flag_changes if c.block <= status.block}:
+            reach = status.block
+            return f"index inconsistent with the chain: its reports of theft or loss of this stone up to block {reach} differ"
         later = len(checked) - len(reached)
         if later:
             return f"index behind at block {status.block}: this stone has {later} custody record(s) after it"

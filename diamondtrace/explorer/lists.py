@@ -115,5 +115,5 @@ class ChainLists:
         """Lists scanned from the chain reach as far as the chain: nothing to say."""
         return None
 
-    def stone_note(self, p: Provenance) -> None:
+    def stone_note(self, p: Provenance, flag_changes: list[FlagChange]) -> None:
         return None

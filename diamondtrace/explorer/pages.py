@@ -22,7 +22,7 @@ from ..errors import InputError, NotFound
 from ..model import Action, parse_stone, stone_id, text32
 from ..records import Certificate, CustodyRecord, FlagChange, Participant, Totals
 from ..verify import Provenance
-from .lists import MAX_LISTED, Registration, is_text
+from .lists import MAX_LISTED, ChainLists, Registration, is_text
 from .reads import View
 from .render import segment
 
@@ -140,10 +140,11 @@ def stone(view: View, ref: str) -> Page:
         + ([p.certificate.exporter, p.certificate.importer] if p.certificate else [])
         + [r.lab for r in p.reports]
     )
-    flag_changes = view.lists.flag_changes(token)
+    # The chain's, like the journey: an index missing a report of theft must not make the stone look never reported.
+    flag_changes = ChainLists(view).flag_changes(token)
     view.people.read([f.by for f, _ in flag_changes])
     card = _card(view.registry.token_uri(token))
-    page = StonePage(p, card, siblings, flag_changes, view.lists.stone_note(p))
+    page = StonePage(p, card, siblings, flag_changes, view.lists.stone_note(p, [f for f, _ in flag_changes]))
     return Page("stone.html", f"Stone {p.stone.stone_id}", page)
 
 

@@ -156,3 +156,20 @@ def test_sourcify_verifies_every_deployed_contract_as_a_perfect_match(dt, tmp_pa
         record["certificates"]: ("KimberleyCertificates", "perfect", None, None),
         record["grading"]: ("GradingBook", "perfect", None, None),
     }
+
+
+def test_a_bundle_missing_a_source_is_not_a_perfect_match(dt, tmp_path):
+    """A bundle whose metadata and sources/ leave out a file the contract imports cannot be
+    recompiled by an explorer (which has only the bundle): it must not be reported perfect just
+    because the checkout holds that file under the same path."""
+    out = tmp_path / "out"
+    record = _export(dt, out)
+    bundle = out / "contracts" / "full_match" / "31337" / record["grading"]
+    metadata = json.loads((bundle / "metadata.json").read_text())
+    left_out = "contracts/libraries/Ascii32.sol"
+    assert left_out in metadata["sources"]
+    del metadata["sources"][left_out]
+    (bundle / "sources" / left_out).unlink()
+    (bundle / "metadata.json").write_text(json.dumps(metadata))
+    grading = _grading(dt("check-verification", out, json=True, expect=1))
+    assert grading["match"] is None and grading["ok"] is False

@@ -115,3 +115,22 @@ def test_an_index_behind_the_chain_says_so(dt, scene):
         assert f"Index behind at block {indexed_to} (the chain is at block {dt.block()})" in get(index_site, "/")
     finally:
         index_site.shutdown()
+
+
+def test_a_report_of_theft_deleted_from_the_index_is_said(dt, scene, tmp_path):
+    """The stone's reports of theft or loss come from the index: one deleted there must not leave the
+    page clean (no "Once reported STOLEN" and no notice), as if the stone had never been reported."""
+    dt("flag", "BW-IX-00101", "--reason", "stolen", "--dev-account", 9)
+    report = tmp_path / "police-report.pdf"
+    report.write_bytes(b"Recovered by the police")
+    dt("unflag", "BW-IX-00101", "--document", str(report), "--dev-account", 0)
+    dt("index", "--db", scene)
+    _, index_site = sites(dt, scene)
+    try:
+        assert "Once reported STOLEN, since cleared" in get(index_site, "/stone/BW-IX-00101")
+        alter(scene, "DELETE FROM flag_changes WHERE token_id = :t", t=token_id("BW-IX-00101").to_bytes(32, "big"))
+        page = get(index_site, "/stone/BW-IX-00101")
+        assert "Once reported STOLEN, since cleared" in page
+        assert "Index inconsistent with the chain: its reports of theft or loss of this stone up to block" in page
+    finally:
+        index_site.shutdown()
