@@ -15,6 +15,7 @@ import pytest
 import requests
 from eth_account import Account
 from explorer_support import SCREENSHOTS, dt
+from playwright.sync_api import expect
 
 from diamondtrace.artifacts import custom_errors
 from diamondtrace.demo import CAST
@@ -137,7 +138,8 @@ def test_a_file_signed_by_the_command_moves_the_stone_from_the_visitors_wallet(d
     page = wallet_page(browser, site, wallet)
     assert page.inner_text("#wallet") == "Test Wallet"  # found by EIP-6963
     page.set_input_files("#authorization-file", str(path))  # uploaded
-    page.wait_for_function("document.getElementById('authorization').value.includes('typedData')")
+    # expect() polls from Playwright's own script: a string predicate would be `eval`ed, which the page's CSP refuses.
+    expect(page.locator("#authorization")).to_have_value(re.compile("typedData"))
     page.click("#submit")
     result, words = outcome(page)
     assert result == "done", words
@@ -317,7 +319,7 @@ def test_connecting_rejected_or_without_a_wallet_is_said_plainly(demo, site, bro
     requested = []
     bare.on("request", lambda request: requested.append(request.url))
     bare.goto(f"{site}/wallet")
-    bare.wait_for_function("document.getElementById('wallet').value === 'No browser wallet found'")
+    expect(bare.locator("#wallet")).to_have_value("No browser wallet found")
     assert bare.is_disabled("#connect")
     # The page's own script and the module it shares with /submit, from the explorer, and nothing else.
     scripts = [f"{site}/static/wallet.js", f"{site}/static/wallets.js"]
