@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 import struct
 from collections import namedtuple
+from functools import lru_cache
 from typing import Any
 
 from eth_utils import function_abi_to_4byte_selector
-from eth_utils.abi import get_abi_input_types
+from eth_utils.abi import get_abi_input_types, get_abi_output_types
 from faster_eth_abi import decode, encode
 from faster_eth_abi.grammar import parse as parse_type
 from web3 import Web3
@@ -27,7 +28,22 @@ class Call:
         self.w3 = contract.w3
         self.address = contract.address
         self.args = args
-        self.abi = next(e for e in contract.abi if e.get("name") == name and len(e["inputs"]) == len(args))
+        self.abi, self.selector, self.input_types, self.output_types = _function(contract.abi, name, len(args))
+
+
+def _function(contract_abi: list[dict], name: str, arity: int) -> tuple[dict, str, list[str], list[str]]:
+    """The ABI entry of function `name`, its selector and its input and output types, worked out
+    once per ABI: a page makes hundreds of calls, each would scan the ABI and hash the signature."""
+    key = (id(contract_abi), name, arity)
+    if key not in _FUNCTIONS:
+        entry = next(e for e in contract_abi if e.get("name") == name and len(e["inputs"]) == arity)
+        selector = "0x" + function_abi_to_4byte_selector(entry).hex()
+        _FUNCTIONS[key] = (contract_abi, (entry, selector, get_abi_input_types(entry), get_abi_output_types(entry)))
+    return _FUNCTIONS[key][1]
+
+
+# Each ABI is kept beside its entries so that its id is never reused while they are cached.
+_FUNCTIONS: dict[tuple[int, str, int], tuple[list[dict], tuple[dict, str, list[str], list[str]]]] = {}
 
 
 def _uint_array_width(abi_type: str) -> int | None:
@@ -90,22 +106,35 @@ def decode_result(types: list[str], data: bytes) -> tuple:
 
 def calldata(call: ContractFunction | Call) -> bytes:
     """ABI-encodes a call without web3's argument handling (see `Call`)."""
-    return function_abi_to_4byte_selector(call.abi) + encode_args(get_abi_input_types(call.abi), list(call.args))
+    types = call.input_types if isinstance(call, Call) else get_abi_input_types(call.abi)
+    return bytes.fromhex(call.selector[2:]) + encode_args(types, list(call.args))
 
 
 def with_names(abi_entry: dict[str, Any], value: Any) -> Any:
     """A decoded ABI value with its struct components as named tuples (as web3's `decode_tuples`)."""
     components = abi_entry.get("components")
     if abi_entry["type"] == "address":
-        return Web3.to_checksum_address(value)
+        return _checksummed(value)
     if abi_entry["type"] == "address[]":
-        return [Web3.to_checksum_address(v) for v in value]
+        return [_checksummed(v) for v in value]
     if not components:
         return value
     if abi_entry["type"].endswith("]"):
         inner = {**abi_entry, "type": abi_entry["type"][: abi_entry["type"].rindex("[")]}
         return [with_names(inner, v) for v in value]
-    names = [c["name"] or f"field{i}" for i, c in enumerate(components)]
-    return namedtuple(abi_entry.get("internalType", "struct").split(".")[-1].replace(" ", "_") or "Struct", names)(
+    return _struct(abi_entry.get("internalType", "struct"), tuple(c["name"] for c in components))(
         *(with_names(c, v) for c, v in zip(components, value))
     )
+
+
+@lru_cache(maxsize=None)
+def _struct(internal_type: str, names: tuple[str, ...]) -> type:
+    """The named tuple type of a struct (made once: making one costs more than decoding a value)."""
+    fields = [name or f"field{i}" for i, name in enumerate(names)]
+    # "struct IDiamondRegistry.GradingReport[]" names GradingReport (also for each element of an array).
+    return namedtuple(re.sub(r"\[\d*\]", "", internal_type).split(".")[-1].replace(" ", "_") or "Struct", fields)
+
+
+@lru_cache(maxsize=4096)
+def _checksummed(address: str) -> str:
+    return Web3.to_checksum_address(address)

@@ -168,7 +168,8 @@ def eth_call(call: ContractFunction | Call, block: str = "latest") -> tuple[str,
 
 
 def decoded(call: ContractFunction | Call, raw: str) -> tuple:
-    return decode_result(get_abi_output_types(call.abi), bytes.fromhex(raw[2:]))
+    types = call.output_types if isinstance(call, Call) else get_abi_output_types(call.abi)
+    return decode_result(types, bytes.fromhex(raw[2:]))
 
 
 def read(calls: list[ContractFunction | Call], block: str = "latest") -> list[Any]:

@@ -20,11 +20,12 @@ a span (too many blocks or results) gets smaller ones, down to single blocks.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from eth_abi import encode
 from eth_utils import keccak
 from web3 import Web3
 
+from .chain import batch_request, raw_request
 from .records import BLOCK_MASK, CHAIN_MASK, RECORD_TOPIC, Anchor, CustodyRecord
 from .scan import Spans
 
@@ -36,7 +37,19 @@ SPAN = 1_000
 
 def absorb(chain: int, record: CustodyRecord) -> int:
     """A chain after absorbing `record`, as the registry computes it."""
-    return int.from_bytes(keccak(encode(["uint256", "bytes32"], [chain, record.digest()])), "big") & CHAIN_MASK
+    return int.from_bytes(keccak(chain.to_bytes(32, "big") + record.digest()), "big") & CHAIN_MASK
+
+
+class RecordSource(Protocol):
+    """Where a proof reads the records absorbed into holders' chains: the chain's logs
+    (`LogSource`), or an index of them. Either may lie; the check does not trust it."""
+
+    calls: int
+
+    def back_from(self, account: str, block: int, floor: int) -> list[CustodyRecord]:
+        """Records absorbed into `account`'s chain, in order, in blocks up to `block` (not below
+        `floor`), the last of them in `block`; any number of whole blocks back."""
+        ...
 
 
 @dataclass
@@ -51,12 +64,12 @@ class LogSource:
 
     def records_to(self, account: str, first: int, last: int) -> list[CustodyRecord]:
         """The custody records absorbed into `account`'s chain in blocks `first`..`last`, in order."""
-        topic = "0x" + bytes.fromhex(account[2:]).rjust(32, b"\0").hex()
+        topic = _topic(account)
         self.calls += 1
-        logs = self.w3.eth.get_logs(
-            {"address": self.registry, "fromBlock": first, "toBlock": last, "topics": [RECORD_TOPIC, None, topic]}
-        )
-        return sorted((CustodyRecord.from_log(dict(log)) for log in logs), key=lambda r: r.position)
+        # Without web3's formatting of each log, which costs more than the node's answer.
+        query = {"address": self.registry, "fromBlock": hex(first), "toBlock": hex(last), "topics": [RECORD_TOPIC, None, topic]}
+        logs = raw_request(self.w3, "eth_getLogs", [query])
+        return sorted((CustodyRecord.from_log(log) for log in logs), key=lambda r: r.position)
 
     def back_from(self, account: str, block: int, floor: int) -> list[CustodyRecord]:
         """`account`'s records in the span ending at `block` (not below `floor`)."""
@@ -73,13 +86,31 @@ class Proof:
     registered_to: str | None = None
     links: int = 0
     records_read: int = 0
+    source: str = "the chain's logs"  # where the records were read: or "the index", confirmed by the chain's logs
 
 
 class Broken(Exception):
     """The history does not check out; the message says where."""
 
 
-def check(source: LogSource, token: int, anchor: Anchor, registered_block: int) -> Proof:
+def confirmed(w3: Web3, registry: str, records: list[CustodyRecord]) -> bool:
+    """Whether each of `records` (one stone's, from another source than the chain's logs, already
+    checked against the anchor) is exactly a log of the chain, transaction included: one query of
+    one block per record, all in one JSON-RPC batch."""
+
+    def query(r: CustodyRecord) -> tuple[str, list]:
+        topics = [RECORD_TOPIC, "0x" + r.token_id.to_bytes(32, "big").hex(), _topic(r.recipient)]
+        return "eth_getLogs", [{"address": registry, "fromBlock": hex(r.block), "toBlock": hex(r.block), "topics": topics}]
+
+    answers = batch_request(w3, [query(r) for r in records]) if records else []
+    return all(r in map(CustodyRecord.from_log, logs) for r, logs in zip(records, answers))
+
+
+def _topic(account: str) -> str:
+    return "0x" + bytes.fromhex(account[2:]).rjust(32, b"\0").hex()
+
+
+def check(source: RecordSource, token: int, anchor: Anchor, registered_block: int) -> Proof:
     """Checks stone `token`'s whole history against `anchor`; never raises for a bad history."""
     try:
         return _walk(source, token, anchor, registered_block)
@@ -87,7 +118,7 @@ def check(source: LogSource, token: int, anchor: Anchor, registered_block: int) 
         return Proof(False, str(exc))
 
 
-def _walk(source: LogSource, token: int, anchor: Anchor, registered_block: int) -> Proof:
+def _walk(source: RecordSource, token: int, anchor: Anchor, registered_block: int) -> Proof:
     if not anchor.has_records:
         if anchor.last_record_block != registered_block & BLOCK_MASK:
             raise Broken("the registry says the stone has no custody records, but its latest record is not its registration")
@@ -145,7 +176,7 @@ def _all_present(count: int) -> str:
 
 
 def _segment(
-    source: LogSource, token: int, account: str, walk_from: int, bound: tuple[int, int] | None, arrival: int
+    source: RecordSource, token: int, account: str, walk_from: int, bound: tuple[int, int] | None, arrival: int
 ) -> tuple[CustodyRecord, list[CustodyRecord]]:
     """The stone's record into `account` in block `arrival`, and, oldest first, the records
     `account` received after it (before `bound`, the record by which the stone left it, if any),

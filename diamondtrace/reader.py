@@ -36,62 +36,53 @@ class Registry:
     def book(self, name: str) -> Contract:
         """`certificates` (the KP book) or `grading` (the grading book)."""
         if name not in self._books:
-            address = self._call(getattr(self.contract.functions, name)())
+            address = self._call(name)
             artifact = {"certificates": "KimberleyCertificates", "grading": "GradingBook"}[name]
             self._books[name] = self.w3.eth.contract(address=address, abi=abi(artifact), decode_tuples=True)
         return self._books[name]
 
-    def _call(self, fn: Any, missing: str = "") -> Any:
-        """One view call: a missing record is `NotFound`, a failing chain `ChainError`."""
-        try:
-            return rpc(fn.call, "the chain")
-        except (ContractCustomError, ContractLogicError) as exc:
-            if revert_name(exc) in _MISSING:
-                raise NotFound(missing or str(exc)) from None
-            raise InputError(f"the registry refused: {revert_message(exc)}") from None
-        except (requests.exceptions.RequestException, Web3RPCError) as exc:
-            raise ChainError(f"the chain failed to answer: {type(exc).__name__}") from None
+    def _call(self, name: str, *args: Any, book: str | None = None, missing: str = "") -> Any:
+        """One view call of the registry (or of `book`): a missing record is `NotFound`, a failing
+        chain `ChainError`, any other revert an `InputError`."""
+        return self._read([Call(self.book(book) if book else self.contract, name, *args)], missing)[0]
 
     def stone(self, token: int) -> Stone:
-        return Stone.decode(self._call(self.contract.functions.stone(token), f"no stone {stone_id(token)} on this registry"))
+        return Stone.decode(self._call("stone", token, missing=f"no stone {stone_id(token)} on this registry"))
 
-    def stones(self, *tokens: int) -> list[Stone]:
-        """Several stones in one JSON-RPC batch."""
-        return [Stone.decode(s) for s in self._read([Call(self.contract, "stone", t) for t in tokens])]
+    def weights(self, tokens: list[int]) -> dict[int, int]:
+        """The centicarats of each of `tokens` that is registered, in one call."""
+        found, _, centicarats = self._call("registrations", tokens)
+        return {tokens[at]: weight for at, weight in zip(found, centicarats)}
 
     def exists(self, token: int) -> bool:
-        found, _, _ = self._call(self.contract.functions.registrations([token]))
+        found, _, _ = self._call("registrations", [token])
         return bool(found)
 
     def batch(self, batch_id: int) -> Batch:
-        return Batch.decode(batch_id, self._call(self.contract.functions.batch(batch_id)))
+        return Batch.decode(batch_id, self._call("batch", batch_id))
 
     def participant(self, address: str) -> Participant:
-        return Participant.decode(address, self._call(self.contract.functions.participant(address)))
+        return Participant.decode(address, self._call("participant", address))
 
     def certificate(self, certificate_id: int) -> Certificate:
-        book = self.book("certificates")
-        return Certificate.decode(
-            certificate_id, self._call(book.functions.certificate(certificate_id), f"no KP certificate {certificate_id}")
-        )
+        raw = self._call("certificate", certificate_id, book="certificates", missing=f"no KP certificate {certificate_id}")
+        return Certificate.decode(certificate_id, raw)
 
     def certificate_id(self, exporting: bytes, number: bytes) -> int | None:
-        return self._call(self.book("certificates").functions.certificateId(exporting, number)) or None
+        return self._call("certificateId", exporting, number, book="certificates") or None
 
     def grading_reports(self, token: int, offset: int, limit: int) -> list[GradingReport]:
-        return [GradingReport.decode(r) for r in self._call(self.book("grading").functions.gradingReports(token, offset, limit))]
+        return [GradingReport.decode(r) for r in self._call("gradingReports", token, offset, limit, book="grading")]
 
     def totals(self) -> Totals:
-        t = self._call(self.contract.functions.totals())
-        return Totals(
-            t.stones, t.centicarats, t.participants, t.batches, self._call(self.book("certificates").functions.certificateCount())
-        )
+        t, certificates = self._read([Call(self.contract, "totals"), Call(self.book("certificates"), "certificateCount")])
+        return Totals(t.stones, t.centicarats, t.participants, t.batches, certificates)
 
     def anchor(self, stone: Stone) -> Anchor:
         """The on-chain anchor of `stone`'s custody history (see `proof`)."""
-        _, has_records, last_block, chain, chain_block = self._call(self.contract.functions.custodyAnchor(stone.token_id))
+        _, has_records, last_block, chain, chain_block = self._call("custodyAnchor", stone.token_id)
         if stone.status == Status.SPLIT:
-            chain, chain_block = self._call(self.contract.functions.splitAnchor(stone.token_id))
+            chain, chain_block = self._call("splitAnchor", stone.token_id)
         return Anchor(stone.holder, has_records, last_block, chain, chain_block)
 
     def lineage(self, token: int) -> tuple[int, list[int]]:
@@ -100,15 +91,19 @@ class Registry:
         return root, list(children)
 
     def token_uri(self, token: int) -> str:
-        return self._call(self.contract.functions.tokenURI(token))
+        return self._call("tokenURI", token)
 
-    def _read(self, calls: list[Call]) -> list[Any]:
+    def _read(self, calls: list[Call], missing: str = "") -> list[Any]:
+        """View calls in one JSON-RPC batch, through the project's own ABI codec (web3's per-call
+        preparation cost more than the node's answer)."""
         try:
             return rpc(lambda: read(calls), "the chain")
-        except ContractCustomError as exc:
+        except (ContractCustomError, ContractLogicError) as exc:
             if revert_name(exc) in _MISSING:
-                raise NotFound(str(exc)) from None
-            raise
+                raise NotFound(missing or str(exc)) from None
+            raise InputError(f"the registry refused: {revert_message(exc)}") from None
+        except (requests.exceptions.RequestException, Web3RPCError) as exc:
+            raise ChainError(f"the chain failed to answer: {type(exc).__name__}") from None
 
 
 def lookup(fn: Callable[[], Any]) -> Any | None:

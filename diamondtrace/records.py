@@ -12,9 +12,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any
 
-from eth_abi import encode
 from eth_utils import keccak, to_checksum_address
-from web3 import Web3
 
 from .model import ZERO32, Flag, Kind, Origin, Status, date_of_day, format_carat, role_names, text_of
 
@@ -260,6 +258,8 @@ CHAIN_MASK = (1 << 128) - 1
 BLOCK_MASK = (1 << 32) - 1
 RECORD_EVENT = "CustodyTransferred(uint256,address,address,bytes32,uint256,uint256)"
 RECORD_TOPIC = "0x" + keccak(text=RECORD_EVENT).hex()
+FLAGGED_TOPIC = "0x" + keccak(text="StoneFlagged(uint256,address,uint8,bytes32)").hex()
+CLEARED_TOPIC = "0x" + keccak(text="FlagCleared(uint256,address,bytes32)").hex()
 
 
 def _packed(word: str, shift: int, width: int, kind: type = int) -> property:
@@ -303,11 +303,19 @@ class CustodyRecord:
 
     def digest(self) -> bytes:
         """The registry's record hash: `keccak256(abi.encode(tokenId, from, to, document, chains, record))`."""
+        # Encoded by hand: a proof hashes every record absorbed into a holder's chain, thousands
+        # for a busy trader, and eth-abi's checks cost more than the hash.
+        if len(self.document) != 32:
+            raise ValueError("a custody record's document is 32 bytes")
         return keccak(
-            encode(
-                ["uint256", "address", "address", "bytes32", "uint256", "uint256"],
-                [self.token_id, self.sender, self.recipient, self.document, self.chains, self.record],
-            )
+            self.token_id.to_bytes(32, "big")
+            + bytes(12)
+            + bytes.fromhex(self.sender[2:])
+            + bytes(12)
+            + bytes.fromhex(self.recipient[2:])
+            + self.document
+            + self.chains.to_bytes(32, "big")
+            + self.record.to_bytes(32, "big")
         )
 
     @classmethod
@@ -329,8 +337,8 @@ class CustodyRecord:
     @classmethod
     def from_log(cls, log: dict) -> "CustodyRecord":
         """A raw `eth_getLogs` entry of `CustodyTransferred` (hex strings or bytes)."""
-        topics = [bytes(Web3.to_bytes(hexstr=t) if isinstance(t, str) else t) for t in log["topics"]]
-        data = bytes(Web3.to_bytes(hexstr=log["data"]) if isinstance(log["data"], str) else log["data"])
+        topics = [_raw(t) for t in log["topics"]]
+        data = _raw(log["data"])
         words = [data[i : i + 32] for i in range(0, len(data), 32)]
         return cls(
             token_id=int.from_bytes(topics[1], "big"),
@@ -365,6 +373,22 @@ class FlagChange:
         return self.flag == Flag.NONE
 
     @classmethod
+    def from_log(cls, log: dict) -> "FlagChange":
+        """A raw `eth_getLogs` entry of `StoneFlagged` or `FlagCleared` (hex strings)."""
+        topics = [_raw(t) for t in log["topics"]]
+        data = _raw(log["data"])
+        flagged = "0x" + topics[0].hex() == FLAGGED_TOPIC
+        return cls(
+            token_id=int.from_bytes(topics[1], "big"),
+            flag=Flag(int.from_bytes(data[:32], "big")) if flagged else Flag.NONE,
+            by=_checksummed(topics[2][12:]),
+            document=data[32:64] if flagged else data[:32],
+            block=_number(log["blockNumber"]),
+            log_index=_number(log["logIndex"]),
+            transaction=log["transactionHash"],
+        )
+
+    @classmethod
     def from_event(cls, event: Any) -> "FlagChange":
         """A `StoneFlagged` or `FlagCleared` log as web3's contract events decode it."""
         args = event["args"]
@@ -383,6 +407,10 @@ class FlagChange:
 def _checksummed(raw: bytes) -> str:
     # EIP-55 hashes each address: a holder's thousands of records name a few accounts.
     return to_checksum_address(raw)
+
+
+def _raw(value: str | bytes) -> bytes:
+    return bytes.fromhex(value[2:]) if isinstance(value, str) else bytes(value)
 
 
 def _number(value: int | str) -> int:

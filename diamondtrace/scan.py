@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterator
 from web3 import Web3
 from web3.exceptions import Web3RPCError
 
-from .chain import patient
+from .chain import patient, raw_request
 
 LOG_CHUNK = 50_000
 # A shrunk span is tried doubled again after this many answers in a row: a provider's limit on
@@ -83,6 +83,15 @@ def event_logs(event: Any, from_block: int, to_block: int, filters: dict[str, An
     spans = Spans().scan(lambda a, b: event.get_logs(from_block=a, to_block=b, argument_filters=filters), from_block, to_block)
     found = [log for _, _, logs in spans for log in logs]
     return sorted(found, key=lambda log: (log["blockNumber"], log["logIndex"]))
+
+
+def raw_logs(w3: Web3, address: str, topics: list, from_block: int, to_block: int) -> list[dict]:
+    """The logs of `address` matching `topics` in blocks `from_block`..`to_block`, oldest first, as
+    the node sends them (hex strings: web3's formatting of each log costs more than the query)."""
+    query = {"address": address, "topics": topics}
+    fetch = lambda a, b: raw_request(w3, "eth_getLogs", [{**query, "fromBlock": hex(a), "toBlock": hex(b)}])  # noqa: E731
+    found = [log for _, _, logs in Spans().scan(fetch, from_block, to_block) for log in logs]
+    return sorted(found, key=lambda log: (int(log["blockNumber"], 16), int(log["logIndex"], 16)))
 
 
 class BlockTimes:

@@ -42,33 +42,57 @@ def _record(row) -> CustodyRecord:
     )  # fmt: skip
 
 
+@dataclass
+class IndexedRecords:
+    """A custody proof's records of stone `token` from the index (`proof.RecordSource`): a holder's
+    records from the stone's arrival on, in one indexed lookup where the chain's logs would give
+    every record of the holder's busy blocks. The proof checks them against the chain's anchor."""
+
+    store: Store
+    token: int
+    calls: int = 0
+
+    def back_from(self, account: str, block: int, floor: int) -> list[CustodyRecord]:
+        c = custody.c
+        wanted = sa.and_(c.recipient == account, c.block >= floor, c.block <= block)
+        # The stone's own record into `account` in block `floor` is the first the proof needs there.
+        arrival = sa.select(c.log_index).where(wanted, c.block == floor, c.token_id == self.token).limit(1).scalar_subquery()
+        query = sa.select(custody).where(wanted, sa.or_(c.block > floor, c.log_index >= sa.func.coalesce(arrival, 0)))
+        self.calls += 1
+        with self.store.engine.connect() as connection:
+            return [_record(row) for row in connection.execute(query.order_by(c.block, c.log_index))]
+
+
 class IndexedLists:
     """The lists from the index in `store`, for one request's `view` of the chain."""
 
     def __init__(self, store: Store, view: View) -> None:
         self.store = store
         self.view = view
-        self._status: IndexStatus | None = None
+        # Every page shows the index's status: it is read while the page reads the rest.
+        self._status = view.meanwhile(self._read_status)
 
     def _rows(self, query) -> list:
         with self.store.engine.connect() as c:
             return c.execute(query).all()
 
+    def custody_records(self, token: int) -> IndexedRecords:
+        return IndexedRecords(self.store, token)
+
     def status(self) -> IndexStatus:
         """The index's reach, its last block's hash checked against the chain's (read once a request)."""
-        if self._status is None:
-            progress = self.store.progress()
-            head = self.view.block
-            inconsistent = None
-            if progress.last_hash is not None:
-                # The raw header: web3 would format every transaction hash of a busy block.
-                block = chain_read(
-                    lambda: raw_request(self.view.chain.w3, "eth_getBlockByNumber", [hex(progress.last_block), False])
-                )
-                if block is None or block["hash"] != progress.last_hash:
-                    inconsistent = f"the chain's block {progress.last_block} is not the one the index was built from"
-            self._status = IndexStatus(progress.last_block, head, progress.confirmations, inconsistent)
-        return self._status
+        return self._status.result()
+
+    def _read_status(self) -> IndexStatus:
+        progress = self.store.progress()
+        head = self.view.block
+        inconsistent = None
+        if progress.last_hash is not None:
+            # The raw header: web3 would format every transaction hash of a busy block.
+            block = chain_read(lambda: raw_request(self.view.chain.w3, "eth_getBlockByNumber", [hex(progress.last_block), False]))
+            if block is None or block["hash"] != progress.last_hash:
+                inconsistent = f"the chain's block {progress.last_block} is not the one the index was built from"
+        return IndexStatus(progress.last_block, head, progress.confirmations, inconsistent)
 
     def registrations(self, count: int) -> list[Registration]:
         r = registrations.c

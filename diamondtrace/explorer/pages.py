@@ -128,7 +128,12 @@ def stone(view: View, ref: str) -> Page:
         token = parse_stone(ref)
     except InputError as exc:
         raise BadRequest(str(exc)) from None
-    p = verify.provenance(view.registry, token, view.deployment.block)
+    # What does not depend on the provenance is read meanwhile: the node works on the reads
+    # together, and the page waits for the longest of them rather than for their sum.
+    uri = view.meanwhile(lambda: view.registry.token_uri(token))
+    # The chain's, like the journey: an index missing a report of theft must not make the stone look never reported.
+    flags = view.meanwhile(lambda: ChainLists(view).flag_changes(token))
+    p = verify.provenance(view.registry, token, view.deployment.block, assist=view.lists.custody_records)
     siblings: list[int] = []
     if p.stone.parent:
         _, children = view.registry.lineage(p.stone.parent)
@@ -140,10 +145,9 @@ def stone(view: View, ref: str) -> Page:
         + ([p.certificate.exporter, p.certificate.importer] if p.certificate else [])
         + [r.lab for r in p.reports]
     )
-    # The chain's, like the journey: an index missing a report of theft must not make the stone look never reported.
-    flag_changes = ChainLists(view).flag_changes(token)
+    flag_changes = flags.result()
     view.people.read([f.by for f, _ in flag_changes])
-    card = _card(view.registry.token_uri(token))
+    card = _card(uri.result())
     page = StonePage(p, card, siblings, flag_changes, view.lists.stone_note(p, [f for f, _ in flag_changes]))
     return Page("stone.html", f"Stone {p.stone.stone_id}", page)
 
@@ -183,7 +187,7 @@ def certificate(view: View, *parts: str) -> Page:
     # so each listed stone's weight is read from the registry.
     listed, count = view.lists.drawn(found)
     unweighed = [t for t, weight in listed if weight is None]
-    weights = {s.token_id: s.centicarats for s in (view.registry.stones(*unweighed) if unweighed else [])}
+    weights = view.registry.weights(unweighed) if unweighed else {}
     stones = [(t, weights.get(t, weight)) for t, weight in listed]
     c = view.registry.certificate(found)
     view.people.read([c.exporter, c.importer, c.authority])

@@ -7,9 +7,10 @@ not exist is `NotFound` (the 404 page), as `reader.Registry` raises them.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, TypeVar
 
 import requests
 from web3.contract import Contract
@@ -23,6 +24,11 @@ from ..errors import ChainError
 from ..reader import Registry
 from ..records import ZERO_ADDRESS, Participant
 from ..scan import BlockTimes, event_logs
+
+# Threads for a request's reads that do not wait for each other (`View.meanwhile`); each thread
+# keeps its own HTTP session to the node (web3 keys them by thread).
+_READS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="explorer-read")
+T = TypeVar("T")
 
 
 def chain_read(call: Callable[[], Any]) -> Any:
@@ -88,6 +94,10 @@ class View:
     @property
     def block(self) -> int:
         return chain_read(lambda: self.chain.w3.eth.block_number)
+
+    def meanwhile(self, read: Callable[[], T]) -> Future[T]:
+        """`read()` on another thread while the request goes on (its errors raised by `.result()`)."""
+        return _READS.submit(read)
 
     def time(self, block: int) -> int:
         return chain_read(lambda: self.times(block))

@@ -71,6 +71,8 @@ custody = Table(
     Column("chains", Uint256, nullable=False),
     Column("record", Uint256, nullable=False),
     Column("tx", TX_HASH, nullable=False),
+    # The records absorbed into a holder's chain, in order: what a stone's custody proof reads.
+    Index("custody_by_recipient", "recipient", "block", "log_index"),
     **ROWLESS,
 )
 

@@ -12,7 +12,10 @@ import requests
 import sqlalchemy as sa
 from cli_support import address, write_csv
 
+from diamondtrace import verify
 from diamondtrace.explorer import Explorer, serve
+from diamondtrace.explorer.indexed import IndexedLists
+from diamondtrace.explorer.reads import View
 from diamondtrace.index.store import Store, database_url
 from diamondtrace.model import token_id
 
@@ -134,3 +137,55 @@ def test_a_report_of_theft_deleted_from_the_index_is_said(dt, scene, tmp_path):
         assert "Index inconsistent with the chain: its reports of theft or loss of this stone up to block" in page
     finally:
         index_site.shutdown()
+
+
+def test_the_proof_reads_the_index_and_falls_back_to_the_chain_when_it_lies(dt, scene):
+    """The stone page's custody proof takes the holders' records from the index (one lookup where
+    the chain's logs give every record of a busy block), checks them against the chain's anchor and
+    has the chain's logs confirm each of the stone's own records. An index that lies in a field the
+    anchor covers (another stone's later record), in one it does not (a transaction hash) or by a
+    record it invents gets the proof read from the chain instead: same verdict, the chain's records."""
+    view = View.open(dt.url, Path(dt.deployment))
+    lists = IndexedLists(Store(database_url(scene, Path("unused")), migrate=False), view)
+    token = token_id("BW-IX-00101")
+
+    def proved():
+        return verify.provenance(view.registry, token, view.deployment.block, assist=lists.custody_records).history
+
+    from_chain = verify.provenance(view.registry, token, view.deployment.block).history
+    honest = proved()
+    assert honest.ok and honest.source == "the index" and from_chain.source == "the chain's logs"
+    assert honest.records == from_chain.records and len(honest.records) == 1
+
+    original = {"tx": from_chain.records[0].transaction}
+    alter(scene, "UPDATE custody SET tx = :h WHERE token_id = :t", h="0x" + "cd" * 32, t=token.to_bytes(32, "big"))
+    lied = proved()
+    assert lied.ok and lied.source == "the chain's logs" and lied.records == from_chain.records
+    _, index_site = sites(dt, scene)
+    try:
+        page = get(index_site, "/stone/BW-IX-00101")
+        assert COMPLETE in page and "Index inconsistent with the chain" in page and "cd" * 32 not in page
+        assert original["tx"] in page
+    finally:
+        index_site.shutdown()
+    alter(scene, "UPDATE custody SET tx = :h WHERE token_id = :t", h=original["tx"], t=token.to_bytes(32, "big"))
+    assert proved().source == "the index"
+
+    # BW-IX-00102 and -00103 reached the same holder after BW-IX-00101: their records are in its chain.
+    later = token_id("BW-IX-00103").to_bytes(32, "big")
+    alter(scene, "UPDATE custody SET document = :d WHERE token_id = :t", d=b"\x01" * 32, t=later)
+    lied = proved()
+    assert lied.ok and lied.source == "the chain's logs" and lied.records == from_chain.records
+    alter(scene, "UPDATE custody SET document = :d WHERE token_id = :t", d=bytes(32), t=later)
+    assert proved().source == "the index"
+
+    # An invented record into the holder after the last one its chain absorbed.
+    alter(
+        scene,
+        "INSERT INTO custody SELECT block, log_index + 1000, :t, sender, recipient, document, chains, record, tx FROM custody "
+        "WHERE token_id = :real",
+        t=token_id("BW-IX-00200").to_bytes(32, "big"),
+        real=later,
+    )
+    lied = proved()
+    assert lied.ok and lied.source == "the chain's logs" and lied.records == from_chain.records
