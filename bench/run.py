@@ -230,6 +230,14 @@ def scale_report(found: dict) -> list[str]:
         "`stone (moved)` is one of the last stones moved.",
         "",
     ]
+    first = found.get("first_moved")
+    if first:
+        lines += [
+            f"The custody proof's cost grows with the records the holder's chain absorbed after the stone arrived: the "
+            f"first stone moved (`{first['path']}`), whose holder then received {first['later_records']:,} more, takes "
+            f"{first['with_index']['p50_ms']:,.0f} ms with the index (p50 of {first['with_index']['samples']}); not a goal.",
+            "",
+        ]
     return lines
 
 

@@ -220,6 +220,14 @@ def pages(
                 file=sys.stderr,
                 flush=True,
             )
+        # Not a goal, the proof's cost model: the first stone moved, whose holder's chain absorbed
+        # every later move to it (half of them), all of which its proof reads and hashes.
+        first = f"/stone/{stone_id(ids[0])}"
+        results["first_moved"] = {
+            "path": first,
+            "later_records": (moves - 1) // 2,
+            "with_index": _percentiles(_times(f"http://127.0.0.1:{with_index.server_address[1]}{first}", 3, slow_timeout)),
+        }
         for name, path in paths.items():
             slow = f"http://127.0.0.1:{without.server_address[1]}{path}"
             try:
@@ -256,4 +264,6 @@ def scale(
         flush=True,
     )
     timed = pages(env, db, deployment, stones, moves, samples, slow_samples, slow_timeout)
-    return {**built, "index": indexed, "pages": timed, "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    first_moved = timed.pop("first_moved")
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    return {**built, "index": indexed, "pages": timed, "first_moved": first_moved, "when": when}

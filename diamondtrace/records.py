@@ -258,6 +258,7 @@ CHAIN_MASK = (1 << 128) - 1
 BLOCK_MASK = (1 << 32) - 1
 RECORD_EVENT = "CustodyTransferred(uint256,address,address,bytes32,uint256,uint256)"
 RECORD_TOPIC = "0x" + keccak(text=RECORD_EVENT).hex()
+DESCRIBED_TOPIC = "0x" + keccak(text="StoneDescribed(uint256,address,string)").hex()
 FLAGGED_TOPIC = "0x" + keccak(text="StoneFlagged(uint256,address,uint8,bytes32)").hex()
 CLEARED_TOPIC = "0x" + keccak(text="FlagCleared(uint256,address,bytes32)").hex()
 

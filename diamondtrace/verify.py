@@ -13,11 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
+from faster_eth_abi import decode
+
 from . import proof
+from .chain import batch_request, rpc
 from .errors import EXIT_OK, EXIT_RECORD_BROKEN
 from .model import Action, Flag, Kind, Origin, Status, stone_id
 from .reader import Registry
-from .records import Batch, Certificate, CustodyRecord, GradingReport, Stone, hex32, iso_time
+from .records import DESCRIBED_TOPIC, Batch, Certificate, CustodyRecord, GradingReport, Stone, hex32, iso_time
 from .scan import event_logs
 
 # Grading reports shown with a stone, newest first; the rest are a page away (`gradingReports`).
@@ -164,12 +167,14 @@ class Provenance:
 Assist = Callable[[int], proof.RecordSource | None]
 
 
-def check_history(registry: Registry, stone: Stone, batch: Batch, assist: Assist | None = None) -> proof.Proof:
-    """The proof of `stone`'s history. With `assist`, the records are taken from it first; unless
-    they prove the history against the chain's anchor and the chain's own logs confirm each of
-    the stone's records, the proof reads the chain's logs instead: another source can make the
-    check faster, never make it pass."""
-    anchor = registry.anchor(stone)
+def check_history(
+    registry: Registry, stone: Stone, batch: Batch, assist: Assist | None = None, custody: Any = None
+) -> proof.Proof:
+    """The proof of `stone`'s history (`custody`: its custody anchor, if already read). With
+    `assist`, the records are taken from it first; unless they prove the history against the
+    chain's anchor and the chain's own logs confirm each of the stone's records, the proof reads
+    the chain's logs instead: another source can make the check faster, never make it pass."""
+    anchor = registry.anchor(stone, custody)
     source = assist(stone.token_id) if assist else None
     if source is not None:
         found = proof.check(source, stone.token_id, anchor, batch.registered_block)
@@ -182,26 +187,34 @@ def provenance(
     registry: Registry, token: int, from_block: int, *, all_descriptions: bool = False, assist: Assist | None = None
 ) -> Provenance:
     """Reads and checks everything about stone `token` (`NotFound` if there is none); `assist`
-    offers the custody records from elsewhere (see `check_history`)."""
-    stone = registry.stone(token)
-    root, children = registry.lineage(token)
-    batch = registry.batch(stone.batch)
-    root_stone = registry.stone(root) if root != token else stone
+    offers the custody records from elsewhere (see `check_history`). The reads go in rounds of one
+    JSON-RPC batch each: what a round names is read in the next."""
+    stone, root, children, custody = registry.fetch(
+        registry.stone_read(token), *registry.lineage_reads(token), registry.custody_anchor_read(token)
+    )
+    count = stone.grading_count
+    named = {"batch": registry.batch_read(stone.batch)}
+    if root != token:
+        named["root"] = registry.stone_read(root)
+    if count:
+        named["reports"] = registry.grading_reports_read(token, max(count - GRADING_SHOWN, 0), GRADING_SHOWN)
+    got = registry.fetch_named(named)
+    batch, root_stone, reports = got["batch"], got.get("root", stone), got.get("reports", [])[::-1]
     origin = registry.batch(root_stone.batch) if root != token else batch
-    history = check_history(registry, stone, batch, assist)
+    history = check_history(registry, stone, batch, assist, custody)
     parent_history = check_history(registry, root_stone, origin, assist) if root != token else None
     journey = (parent_history.records if parent_history else []) + history.records
     # Each certificate read once: the one in force and those the records drew from.
-    certificates = {cid: registry.certificate(cid) for cid in {r.certificate_id for r in journey} | {stone.certificate} if cid}
-    count = stone.grading_count
-    reports = registry.grading_reports(token, max(count - GRADING_SHOWN, 0), GRADING_SHOWN)[::-1] if count else []
-    description, descriptions = _descriptions(registry, token, batch, all_descriptions, from_block)
+    ids = sorted(({r.certificate_id for r in journey} | {stone.certificate}) - {0})
+    certificates = dict(zip(ids, registry.fetch(*(registry.certificate_read(c) for c in ids)))) if ids else {}
+    own, registered_at, block = _at_registration(registry, token, batch)
+    descriptions = _descriptions(registry, token, from_block) if all_descriptions else None
     intact = history.ok and (parent_history is None or parent_history.ok)
     parent = root_stone if root != token else None
     return Provenance(
         registry=registry.address,
         chain_id=registry.w3.eth.chain_id,
-        block=registry.w3.eth.block_number,
+        block=block,
         stone=stone,
         batch=batch,
         origin=origin,
@@ -212,27 +225,39 @@ def provenance(
         certificate=certificates.get(stone.certificate),
         certificate_numbers={cid: c.number for cid, c in certificates.items()},
         reports=reports,
-        description=description,
+        description=own,
         descriptions=descriptions,
-        registered_at=registry.w3.eth.get_block(batch.registered_block)["timestamp"],
+        registered_at=registered_at,
         assurance=assurance(stone, parent, origin, intact, history, journey),
     )
 
 
-def _descriptions(
-    registry: Registry, token: int, batch: Batch, every: bool, from_block: int
-) -> tuple[str | None, list[Description] | None]:
-    """The registrant's description (given at registration, in its block) and, if asked, every
-    description with its author (a scan from `from_block`, whose cost grows with the chain's age)."""
+def _at_registration(registry: Registry, token: int, batch: Batch) -> tuple[str | None, int, int]:
+    """The registrant's description of the stone (given at registration, in its block), the
+    registration's time and the chain's head block, in one JSON-RPC batch."""
+    block = hex(batch.registered_block)
+    topics = [DESCRIBED_TOPIC, "0x" + token.to_bytes(32, "big").hex(), "0x" + batch.registrant[2:].lower().rjust(64, "0")]
+    described, registered, head = rpc(
+        lambda: batch_request(
+            registry.w3,
+            [
+                ("eth_getLogs", [{"address": registry.address, "fromBlock": block, "toBlock": block, "topics": topics}]),
+                ("eth_getBlockByNumber", [block, False]),
+                ("eth_blockNumber", []),
+            ],
+        ),
+        "the chain",
+    )
+    own = decode(["string"], bytes.fromhex(described[-1]["data"][2:]))[0] if described else None
+    return own, int(registered["timestamp"], 16), int(head, 16)
+
+
+def _descriptions(registry: Registry, token: int, from_block: int) -> list[Description]:
+    """Every description of the stone with its author: a scan from `from_block`, whose cost grows
+    with the chain's age."""
     event = registry.contract.events.StoneDescribed()
-    block = batch.registered_block
-    by_registrant = {"tokenId": token, "by": batch.registrant}
-    at_registration = event.get_logs(from_block=block, to_block=block, argument_filters=by_registrant)
-    own = at_registration[-1]["args"]["description"] if at_registration else None
-    if not every:
-        return own, None
     logs = event_logs(event, from_block, registry.w3.eth.block_number, {"tokenId": token})
-    return own, [Description(log["args"]["by"], log["args"]["description"], log["blockNumber"]) for log in logs]
+    return [Description(log["args"]["by"], log["args"]["description"], log["blockNumber"]) for log in logs]
 
 
 def assurance(

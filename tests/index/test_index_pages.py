@@ -14,7 +14,7 @@ from cli_support import address, write_csv
 
 from diamondtrace import verify
 from diamondtrace.explorer import Explorer, serve
-from diamondtrace.explorer.indexed import IndexedLists
+from diamondtrace.explorer.indexed import BlockHashes, IndexedLists
 from diamondtrace.explorer.reads import View
 from diamondtrace.index.store import Store, database_url
 from diamondtrace.model import token_id
@@ -146,7 +146,7 @@ def test_the_proof_reads_the_index_and_falls_back_to_the_chain_when_it_lies(dt, 
     anchor covers (another stone's later record), in one it does not (a transaction hash) or by a
     record it invents gets the proof read from the chain instead: same verdict, the chain's records."""
     view = View.open(dt.url, Path(dt.deployment))
-    lists = IndexedLists(Store(database_url(scene, Path("unused")), migrate=False), view)
+    lists = IndexedLists(Store(database_url(scene, Path("unused")), migrate=False), view, BlockHashes())
     token = token_id("BW-IX-00101")
 
     def proved():
