@@ -143,16 +143,19 @@ def move(env: scenarios.Env, ids: list[int], moves: int) -> float:
     return time.perf_counter() - started
 
 
-def _drained(env: scenarios.Env, account: str, what: str, stall: float = 600) -> None:
+def _drained(env: scenarios.Env, account: str, what: str, stall: float = 600, nudge: float = 15) -> None:
     """Waits until every transaction `account` sent is mined: the node mines a queue of thousands
     of full blocks at its own pace (minutes on a shared machine), so progress, not a deadline, is
-    what is watched."""
+    what is watched. Anvil's automine can leave the last of a queue in its pool (`inflight.mine`):
+    after `nudge` seconds without progress it is asked for a block."""
     w3 = env.chain.w3
     sent = w3.eth.get_transaction_count(account, "pending")
     mined, since, said = -1, time.monotonic(), 0.0
     while (now := w3.eth.get_transaction_count(account, "latest")) < sent:
         if now != mined:
             mined, since = now, time.monotonic()
+        elif time.monotonic() - since > nudge:
+            raw_request(w3, "evm_mine", [])
         if time.monotonic() - since > stall:
             raise RuntimeError(f"the node mined none of {sent - now} {what} left in {stall:.0f} s")
         if time.monotonic() - said > 10:
