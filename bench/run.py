@@ -225,9 +225,11 @@ def scale_report(found: dict) -> list[str]:
         lines.append(f"| {name} (`{page['path']}`) | {w['p50_ms']:.1f} ms | {w['p99_ms']:.1f} ms | {w['samples']} | {slow} |")
     lines += [
         "",
-        "Every page is served over HTTP by the explorer, which reads the chain for what it does not list (the stone page's "
-        "verdict is always checked on chain: the index never decides it). The stone page's time is the chain's check; "
-        "`stone (moved)` is one of the last stones moved.",
+        "Every page is served over HTTP by the explorer, which reads the chain for what it does not list: the stone page's "
+        "verdict is always checked on chain (the index never decides it; its custody proof takes the holders' records "
+        "from the index, checks them against the on-chain anchor and has the chain's logs confirm the stone's own), "
+        "and its reports of theft or loss are the chain's, read once and then block by block. `stone (moved)` is one "
+        "of the last stones moved. Without the index the first request of each page is timed, as a visitor would meet it.",
         "",
     ]
     first = found.get("first_moved")

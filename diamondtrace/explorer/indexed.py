@@ -6,13 +6,10 @@ compares the index's custody records of the stone with those checked against the
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from ..chain import raw_request
 from ..index.schema import accounts, blocks, certificates, custody, draws, held, registrations, stones
 from ..index.schema import flag_changes as flag_changes_table
 from ..index.store import Store
@@ -20,7 +17,7 @@ from ..model import Flag, Origin, text32, text_of
 from ..records import CustodyRecord, FlagChange, country_of
 from ..verify import Provenance
 from .lists import MAX_LISTED, Holdings, Registration, is_text
-from .reads import View, chain_read
+from .reads import View
 
 
 @dataclass(frozen=True)
@@ -35,30 +32,6 @@ class IndexStatus:
     @property
     def behind(self) -> bool:
         return self.block < self.head - self.confirmations
-
-
-class BlockHashes:
-    """The chain's hash of a block by number, asked again after `ttl` seconds: every page says
-    whether the index's last block is still the chain's, and on a busy chain fetching that block
-    costs more than the rest of a page. A reorganisation shows on the pages within `ttl`; no
-    verdict waits on it (the custody proof is checked against the chain itself)."""
-
-    def __init__(self, ttl: float = 1.0) -> None:
-        self.ttl = ttl
-        self._lock = threading.Lock()
-        self._known: dict[int, tuple[float, str | None]] = {}
-
-    def __call__(self, view: View, number: int) -> str | None:
-        with self._lock:
-            at, found = self._known.get(number, (-self.ttl, None))
-        if time.monotonic() - at < self.ttl:
-            return found
-        # The raw header: web3 would format every transaction hash of a busy block.
-        block = chain_read(lambda: raw_request(view.chain.w3, "eth_getBlockByNumber", [hex(number), False]))
-        found = block["hash"] if block else None
-        with self._lock:
-            self._known = {number: (time.monotonic(), found)}
-        return found
 
 
 def _record(row) -> CustodyRecord:
@@ -92,10 +65,9 @@ class IndexedRecords:
 class IndexedLists:
     """The lists from the index in `store`, for one request's `view` of the chain."""
 
-    def __init__(self, store: Store, view: View, hashes: BlockHashes) -> None:
+    def __init__(self, store: Store, view: View) -> None:
         self.store = store
         self.view = view
-        self.hashes = hashes
         # Every page shows the index's status: it is read while the page reads the rest.
         self._status = view.meanwhile(self._read_status)
 
@@ -115,7 +87,7 @@ class IndexedLists:
         head = self.view.block
         inconsistent = None
         if progress.last_hash is not None:
-            if self.hashes(self.view, progress.last_block) != progress.last_hash:
+            if self.view.hashes(progress.last_block) != progress.last_hash:
                 inconsistent = f"the chain's block {progress.last_block} is not the one the index was built from"
         return IndexStatus(progress.last_block, head, progress.confirmations, inconsistent)
 

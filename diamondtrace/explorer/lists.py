@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from web3.logs import DISCARD
 
 from ..model import TEXT_PATTERN, Origin, text32, text_of
-from ..records import CLEARED_TOPIC, FLAGGED_TOPIC, ZERO_ADDRESS, CustodyRecord, FlagChange, country_of
-from ..scan import raw_logs
+from ..records import ZERO_ADDRESS, CustodyRecord, FlagChange, country_of
 from ..verify import Provenance
 from .reads import View, chain_read
 
@@ -104,14 +103,6 @@ class ChainLists:
         holds = sorted(t for t, incoming in last.items() if incoming)
         held = sorted(t for t, incoming in last.items() if not incoming)
         return Holdings(holds[:MAX_LISTED], held[:MAX_LISTED], len(holds), len(held))
-
-    def flag_changes(self, token: int) -> list[tuple[FlagChange, int]]:
-        """Every report of theft or loss of the stone and every clearing, oldest first, with its
-        block's time (one scan of both events)."""
-        topics = [[FLAGGED_TOPIC, CLEARED_TOPIC], "0x" + token.to_bytes(32, "big").hex()]
-        view = self.view
-        logs = chain_read(lambda: raw_logs(view.chain.w3, view.registry.address, topics, view.deployment.block, view.block))
-        return [(f, view.time(f.block)) for f in map(FlagChange.from_log, logs)]
 
     def custody_records(self, token: int) -> None:
         """No other source of custody records than the chain's logs (`proof.LogSource`)."""

@@ -22,7 +22,7 @@ from ..errors import InputError, NotFound
 from ..model import Action, parse_stone, stone_id, text32
 from ..records import Certificate, CustodyRecord, FlagChange, Participant, Totals
 from ..verify import Provenance
-from .lists import MAX_LISTED, ChainLists, Registration, is_text
+from .lists import MAX_LISTED, Registration, is_text
 from .reads import View
 from .render import segment
 
@@ -132,7 +132,7 @@ def stone(view: View, ref: str) -> Page:
     # together, and the page waits for the longest of them rather than for their sum.
     uri = view.meanwhile(lambda: view.registry.token_uri(token))
     # The chain's, like the journey: an index missing a report of theft must not make the stone look never reported.
-    flags = view.meanwhile(lambda: ChainLists(view).flag_changes(token))
+    flags = view.meanwhile(lambda: view.flag_changes(token))
     p = verify.provenance(view.registry, token, view.deployment.block, assist=view.lists.custody_records)
     siblings: list[int] = []
     if p.stone.parent:

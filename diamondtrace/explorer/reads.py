@@ -7,6 +7,8 @@ not exist is `NotFound` (the 404 page), as `reader.Registry` raises them.
 
 from __future__ import annotations
 
+import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +20,12 @@ from web3.exceptions import TransactionNotFound, Web3RPCError
 
 from .. import deployments
 from ..abi import Call
-from ..chain import Chain, connect, read
+from ..chain import Chain, connect, raw_request, read
 from ..deployments import Deployment
 from ..errors import ChainError
 from ..reader import Registry
-from ..records import ZERO_ADDRESS, Participant
-from ..scan import BlockTimes, event_logs
+from ..records import CLEARED_TOPIC, FLAGGED_TOPIC, ZERO_ADDRESS, FlagChange, Participant
+from ..scan import BlockTimes, event_logs, raw_logs
 
 # Threads for a request's reads that do not wait for each other (`View.meanwhile`); each thread
 # keeps its own HTTP session to the node (web3 keys them by thread).
@@ -62,6 +64,63 @@ class People:
         return self._known.get(address) if address else None
 
 
+class BlockHashes:
+    """The chain's hash of a block by number, asked again after `ttl` seconds, for all requests:
+    every page says whether the index's last block is still the chain's, and on a busy chain
+    fetching a block costs more than the rest of a page. A reorganisation shows within `ttl`; no
+    verdict waits on it (the custody proof is checked against the chain itself)."""
+
+    def __init__(self, chain: Chain, ttl: float = 1.0) -> None:
+        self.chain = chain
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._known: dict[int, tuple[float, str | None]] = {}
+
+    def __call__(self, number: int) -> str | None:
+        with self._lock:
+            at, found = self._known.get(number, (-self.ttl, None))
+        if time.monotonic() - at < self.ttl:
+            return found
+        # The raw header: web3 would format every transaction hash of a busy block.
+        block = chain_read(lambda: raw_request(self.chain.w3, "eth_getBlockByNumber", [hex(number), False]))
+        found = block["hash"] if block else None
+        with self._lock:
+            now = time.monotonic()
+            self._known = {n: (t, h) for n, (t, h) in self._known.items() if now - t < self.ttl}
+            self._known[number] = (now, found)
+        return found
+
+
+class FlagChanges:
+    """Every report of theft or loss and every clearing on the registry, from the chain's logs,
+    for all requests: read from the deployment once, then only the blocks the chain has grown by (a
+    stone's page would otherwise scan the whole chain for its few: 50-80 ms at a million stones).
+    A reorganisation is noticed by the hash of the last block read (`BlockHashes`), and everything
+    is read again."""
+
+    def __init__(self, registry: str, first_block: int, hashes: BlockHashes) -> None:
+        self.registry = registry
+        self.first_block = first_block
+        self.hashes = hashes
+        self._lock = threading.Lock()
+        self._read_to: tuple[int, str | None] | None = None
+        self._by_stone: dict[int, list[FlagChange]] = {}
+
+    def of(self, token: int, head: int) -> list[FlagChange]:
+        """Stone `token`'s, oldest first, with the chain read up to block `head`."""
+        with self._lock:
+            if self._read_to and self.hashes(self._read_to[0]) != self._read_to[1]:
+                self._read_to, self._by_stone = None, {}
+            start = self._read_to[0] + 1 if self._read_to else self.first_block
+            if start <= head:
+                w3 = self.hashes.chain.w3
+                logs = chain_read(lambda: raw_logs(w3, self.registry, [[FLAGGED_TOPIC, CLEARED_TOPIC]], start, head))
+                for change in map(FlagChange.from_log, logs):
+                    self._by_stone.setdefault(change.token_id, []).append(change)
+                self._read_to = (head, self.hashes(head))
+            return list(self._by_stone.get(token, []))
+
+
 @dataclass
 class View:
     """The chain as one request sees it."""
@@ -71,6 +130,8 @@ class View:
     registry: Registry
     people: People
     times: BlockTimes
+    hashes: BlockHashes  # these two are shared by every request
+    flags: FlagChanges
     # Where the list pages read from: the chain's events (`lists.ChainLists`), or the index
     # (`indexed.IndexedLists`); the server sets it.
     lists: Any = None
@@ -80,12 +141,20 @@ class View:
         chain = connect(rpc_url)
         deployment, contract = deployments.open_registry(chain, deployment_path)
         registry = Registry(contract)
-        return cls(chain, deployment, registry, People(registry), BlockTimes(chain.w3))
+        hashes = BlockHashes(chain)
+        flags = FlagChanges(registry.address, deployment.block, hashes)
+        return cls(chain, deployment, registry, People(registry), BlockTimes(chain.w3), hashes, flags)
 
     def fresh(self) -> "View":
-        """The same connection and registry for another request, with caches of its own (building
-        web3's contract classes again would cost more than most pages' reads)."""
-        return View(self.chain, self.deployment, self.registry, People(self.registry), BlockTimes(self.chain.w3))
+        """The same connection, registry and shared reads for another request, with caches of its
+        own (building web3's contract classes again would cost more than most pages' reads)."""
+        people, times = People(self.registry), BlockTimes(self.chain.w3)
+        return View(self.chain, self.deployment, self.registry, people, times, self.hashes, self.flags)
+
+    def flag_changes(self, token: int) -> list[tuple[FlagChange, int]]:
+        """Every report of theft or loss of the stone and every clearing, oldest first, with its
+        block's time: the chain's (`FlagChanges`), never the index's."""
+        return [(f, self.time(f.block)) for f in self.flags.of(token, self.block)]
 
     @property
     def kp(self) -> Contract:

@@ -23,7 +23,7 @@ from ..errors import ChainError, DiamondTraceError, InputError, NotFound
 from ..index.store import Store
 from ..model import parse_stone
 from . import browser_wallet, pages
-from .indexed import BlockHashes, IndexedLists
+from .indexed import IndexedLists
 from .lists import ChainLists
 from .pages import BadRequest, Page
 from .reads import View
@@ -94,7 +94,6 @@ class Explorer:
         self.rpc_url = rpc_url
         self.deployment_path = deployment_path
         self.index = index
-        self._hashes = BlockHashes()  # the index's last block as the chain has it, shared by requests
         self._opened: View | None = None  # the connection and registry, kept while the chain answers
 
     def handle(self, raw_path: str) -> Response:
@@ -141,7 +140,7 @@ class Explorer:
         if self._opened is None:
             self._opened = View.open(self.rpc_url, self.deployment_path)
         view = self._opened.fresh()
-        view.lists = IndexedLists(self.index, view, self._hashes) if self.index else ChainLists(view)
+        view.lists = IndexedLists(self.index, view) if self.index else ChainLists(view)
         return view
 
     def _api_stone(self, ref: str) -> Response:

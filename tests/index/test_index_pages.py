@@ -5,6 +5,7 @@ changed) or behind the chain is said on the page, and the stone's verdict stays 
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from cli_support import address, write_csv
 
 from diamondtrace import verify
 from diamondtrace.explorer import Explorer, serve
-from diamondtrace.explorer.indexed import BlockHashes, IndexedLists
+from diamondtrace.explorer.indexed import IndexedLists
 from diamondtrace.explorer.reads import View
 from diamondtrace.index.store import Store, database_url
 from diamondtrace.model import token_id
@@ -146,7 +147,7 @@ def test_the_proof_reads_the_index_and_falls_back_to_the_chain_when_it_lies(dt, 
     anchor covers (another stone's later record), in one it does not (a transaction hash) or by a
     record it invents gets the proof read from the chain instead: same verdict, the chain's records."""
     view = View.open(dt.url, Path(dt.deployment))
-    lists = IndexedLists(Store(database_url(scene, Path("unused")), migrate=False), view, BlockHashes())
+    lists = IndexedLists(Store(database_url(scene, Path("unused")), migrate=False), view)
     token = token_id("BW-IX-00101")
 
     def proved():
@@ -189,3 +190,23 @@ def test_the_proof_reads_the_index_and_falls_back_to_the_chain_when_it_lies(dt, 
     )
     lied = proved()
     assert lied.ok and lied.source == "the chain's logs" and lied.records == from_chain.records
+
+
+def test_a_report_of_theft_undone_by_a_reorganisation_leaves_the_stone_page(dt, scene):
+    """The stone's reports of theft or loss are read from the chain once and then block by block for
+    every page; a reorganisation that takes a report away (the last block read is no longer the
+    chain's) has them read again, within the second the chain's block hashes are kept."""
+    _, index_site = sites(dt, scene)
+    try:
+        assert "STOLEN" not in get(index_site, "/stone/BW-IX-00101")
+        fork = dt.rpc("evm_snapshot")
+        dt("flag", "BW-IX-00101", "--reason", "stolen", "--dev-account", 9)
+        assert "Reported STOLEN" in get(index_site, "/stone/BW-IX-00101")
+        assert dt.rpc("evm_revert", fork)
+        for _ in range(3):  # the other branch grows past the block that held the report
+            dt.rpc("evm_mine")
+        time.sleep(1.2)
+        page = get(index_site, "/stone/BW-IX-00101")
+        assert "STOLEN" not in page and COMPLETE in page
+    finally:
+        index_site.shutdown()
