@@ -22,8 +22,9 @@ HERE = Path(__file__).resolve().parent
 CURVE_SIZES = [1, 2, 5, 10, 20, 50, 100, 200, 300, 400, 500, 600]
 # The scale figures' registry: BENCH_STONES stones, BENCH_MOVES of them moved (`make bench-scale
 # BENCH_STONES=20000 BENCH_MOVES=4000` for a quick look).
-SCALE_STONES = int(os.environ.get("BENCH_STONES", "1000000"))
-SCALE_MOVES = int(os.environ.get("BENCH_MOVES", "200000"))
+# make exports them empty when they are not given.
+SCALE_STONES = int(os.environ.get("BENCH_STONES") or 1_000_000)
+SCALE_MOVES = int(os.environ.get("BENCH_MOVES") or 200_000)
 PAGES = ["home", "stone", "stone (moved)", "address", "certificate"]
 
 # The goals the issues set: (figure, how to read it, limit, "max" or "min").
