@@ -113,11 +113,14 @@ class FlagChanges:
                 self._read_to, self._by_stone = None, {}
             start = self._read_to[0] + 1 if self._read_to else self.first_block
             if start <= head:
+                # The hash before the logs: logs of a branch that replaced it meanwhile then fail the
+                # next check and are read again, never kept under the new branch's hash.
+                at_head = self.hashes(head)
                 w3 = self.hashes.chain.w3
                 logs = chain_read(lambda: raw_logs(w3, self.registry, [[FLAGGED_TOPIC, CLEARED_TOPIC]], start, head))
                 for change in map(FlagChange.from_log, logs):
                     self._by_stone.setdefault(change.token_id, []).append(change)
-                self._read_to = (head, self.hashes(head))
+                self._read_to = (head, at_head)
             return list(self._by_stone.get(token, []))
 
 
