@@ -10,6 +10,7 @@ certified throughout its holding). A verdict stands only on an intact record.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
@@ -26,6 +27,8 @@ from .scan import event_logs
 # Grading reports shown with a stone, newest first; the rest are a page away (`gradingReports`).
 GRADING_SHOWN = 20
 SCHEMES = {"kimberley_process": "Kimberley Process", "system_of_warranties": "System of Warranties", "rjc": "RJC"}
+
+log = logging.getLogger("diamondtrace")
 
 
 @dataclass(frozen=True)
@@ -177,9 +180,14 @@ def check_history(
     anchor = registry.anchor(stone, custody)
     source = assist(stone.token_id) if assist else None
     if source is not None:
-        found = proof.check(source, stone.token_id, anchor, batch.registered_block)
-        if found.ok and proof.confirmed(registry.w3, registry.address, found.records):
-            return replace(found, source="the index")
+        try:
+            found = proof.check(source, stone.token_id, anchor, batch.registered_block)
+            if found.ok and proof.confirmed(registry.w3, registry.address, found.records):
+                return replace(found, source="the index")
+        except Exception as exc:
+            # Whatever another source does (a malformed row, a database gone), the chain's logs
+            # decide, as without it.
+            log.warning("the custody records from the index could not be checked (%s): reading the chain's", exc)
     return proof.check(proof.LogSource(registry.w3, registry.address), stone.token_id, anchor, batch.registered_block)
 
 

@@ -76,10 +76,11 @@ class BlockHashes:
         self._lock = threading.Lock()
         self._known: dict[int, tuple[float, str | None]] = {}
 
-    def __call__(self, number: int) -> str | None:
+    def __call__(self, number: int, fresh: bool = False) -> str | None:
+        """Block `number`'s hash (None if the chain has no such block); `fresh`: asked now."""
         with self._lock:
             at, found = self._known.get(number, (-self.ttl, None))
-        if time.monotonic() - at < self.ttl:
+        if not fresh and time.monotonic() - at < self.ttl:
             return found
         # The raw header: web3 would format every transaction hash of a busy block.
         block = chain_read(lambda: raw_request(self.chain.w3, "eth_getBlockByNumber", [hex(number), False]))
@@ -95,8 +96,10 @@ class FlagChanges:
     """Every report of theft or loss and every clearing on the registry, from the chain's logs,
     for all requests: read from the deployment once, then only the blocks the chain has grown by (a
     stone's page would otherwise scan the whole chain for its few: 50-80 ms at a million stones).
-    A reorganisation is noticed by the hash of the last block read (`BlockHashes`), and everything
-    is read again."""
+    A reorganisation is noticed by the hash of the last block read, and everything is read again:
+    asked afresh before reading on from it (a branch that replaced it and grew past it must not
+    be read on from, within the second `BlockHashes` keeps a hash), and at most a second old when
+    the chain has not grown."""
 
     def __init__(self, registry: str, first_block: int, hashes: BlockHashes) -> None:
         self.registry = registry
@@ -109,13 +112,14 @@ class FlagChanges:
     def of(self, token: int, head: int) -> list[FlagChange]:
         """Stone `token`'s, oldest first, with the chain read up to block `head`."""
         with self._lock:
-            if self._read_to and self.hashes(self._read_to[0]) != self._read_to[1]:
+            grown = self._read_to is None or head > self._read_to[0]
+            if self._read_to and self.hashes(self._read_to[0], fresh=grown) != self._read_to[1]:
                 self._read_to, self._by_stone = None, {}
             start = self._read_to[0] + 1 if self._read_to else self.first_block
             if start <= head:
                 # The hash before the logs: logs of a branch that replaced it meanwhile then fail the
                 # next check and are read again, never kept under the new branch's hash.
-                at_head = self.hashes(head)
+                at_head = self.hashes(head, fresh=True)
                 w3 = self.hashes.chain.w3
                 logs = chain_read(lambda: raw_logs(w3, self.registry, [[FLAGGED_TOPIC, CLEARED_TOPIC]], start, head))
                 for change in map(FlagChange.from_log, logs):

@@ -210,3 +210,40 @@ def test_a_report_of_theft_undone_by_a_reorganisation_leaves_the_stone_page(dt, 
         assert "STOLEN" not in page and COMPLETE in page
     finally:
         index_site.shutdown()
+
+
+def test_a_report_from_a_branch_replaced_and_outgrown_within_a_second_does_not_stay(dt, scene):
+    """The reorganisation above, but the new branch grows past the last block read before the
+    second in which a block's hash is kept is over: read on from there, the abandoned branch's
+    report would stay on the page for good (found by attacking the cache)."""
+    _, index_site = sites(dt, scene)
+    try:
+        fork = dt.rpc("evm_snapshot")
+        dt("flag", "BW-IX-00101", "--reason", "stolen", "--dev-account", 9)
+        assert "Reported STOLEN" in get(index_site, "/stone/BW-IX-00101")
+        assert dt.rpc("evm_revert", fork)
+        for _ in range(3):
+            dt.rpc("evm_mine")
+        for wait in (0, 1.5):  # within the second, and after it
+            time.sleep(wait)
+            page = get(index_site, "/stone/BW-IX-00101")
+            assert "STOLEN" not in page and COMPLETE in page
+    finally:
+        index_site.shutdown()
+
+
+@pytest.mark.parametrize(
+    "column, value", [("document", b"\x01" * 31), ("sender", "0xZZ"), ("chains", b"\xff" * 40)], ids=["short", "nothex", "long"]
+)
+def test_a_malformed_index_row_leaves_the_verdict_to_the_chain(dt, scene, column, value):
+    """A row of the index no decoder expects (here another stone's record, later in the same
+    holder's chain) must not cost the page: the proof reads the chain's logs instead."""
+    _, index_site = sites(dt, scene)
+    try:
+        alter(
+            scene, f"UPDATE custody SET {column} = :v WHERE token_id = :t", v=value, t=token_id("BW-IX-00103").to_bytes(32, "big")
+        )
+        page = get(index_site, "/stone/BW-IX-00101")
+        assert COMPLETE in page
+    finally:
+        index_site.shutdown()
