@@ -389,20 +389,6 @@ class FlagChange:
             transaction=log["transactionHash"],
         )
 
-    @classmethod
-    def from_event(cls, event: Any) -> "FlagChange":
-        """A `StoneFlagged` or `FlagCleared` log as web3's contract events decode it."""
-        args = event["args"]
-        return cls(
-            token_id=args["tokenId"],
-            flag=Flag(args.get("flag", Flag.NONE)),
-            by=args["by"],
-            document=bytes(args["document"]),
-            block=event["blockNumber"],
-            log_index=event["logIndex"],
-            transaction=event["transactionHash"].to_0x_hex(),
-        )
-
 
 @lru_cache(maxsize=4096)
 def _checksummed(raw: bytes) -> str:
