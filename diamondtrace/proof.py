@@ -26,7 +26,7 @@ from eth_utils import keccak
 from web3 import Web3
 
 from .chain import batch_request, raw_request
-from .records import BLOCK_MASK, CHAIN_MASK, RECORD_TOPIC, Anchor, CustodyRecord
+from .records import BLOCK_MASK, CHAIN_MASK, RECORD_TOPIC, Anchor, CustodyRecord, topic
 from .scan import Spans
 
 # A history is read one holder at a time; a pointer chain this long is a loop or an attack.
@@ -64,10 +64,14 @@ class LogSource:
 
     def records_to(self, account: str, first: int, last: int) -> list[CustodyRecord]:
         """The custody records absorbed into `account`'s chain in blocks `first`..`last`, in order."""
-        topic = _topic(account)
         self.calls += 1
         # Without web3's formatting of each log, which costs more than the node's answer.
-        query = {"address": self.registry, "fromBlock": hex(first), "toBlock": hex(last), "topics": [RECORD_TOPIC, None, topic]}
+        query = {
+            "address": self.registry,
+            "fromBlock": hex(first),
+            "toBlock": hex(last),
+            "topics": [RECORD_TOPIC, None, topic(account)],
+        }
         logs = raw_request(self.w3, "eth_getLogs", [query])
         return sorted((CustodyRecord.from_log(log) for log in logs), key=lambda r: r.position)
 
@@ -99,15 +103,11 @@ def confirmed(w3: Web3, registry: str, records: list[CustodyRecord]) -> bool:
     one block per record, all in one JSON-RPC batch."""
 
     def query(r: CustodyRecord) -> tuple[str, list]:
-        topics = [RECORD_TOPIC, "0x" + r.token_id.to_bytes(32, "big").hex(), _topic(r.recipient)]
+        topics = [RECORD_TOPIC, topic(r.token_id), topic(r.recipient)]
         return "eth_getLogs", [{"address": registry, "fromBlock": hex(r.block), "toBlock": hex(r.block), "topics": topics}]
 
     answers = batch_request(w3, [query(r) for r in records]) if records else []
     return all(r in map(CustodyRecord.from_log, logs) for r, logs in zip(records, answers))
-
-
-def _topic(account: str) -> str:
-    return "0x" + bytes.fromhex(account[2:]).rjust(32, b"\0").hex()
 
 
 def check(source: RecordSource, token: int, anchor: Anchor, registered_block: int) -> Proof:

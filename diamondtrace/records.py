@@ -396,6 +396,12 @@ def _checksummed(raw: bytes) -> str:
     return to_checksum_address(raw)
 
 
+def topic(value: int | str) -> str:
+    """An indexed event argument (a uint256, or an address) as the log topic a query filters on."""
+    word = value.to_bytes(32, "big") if isinstance(value, int) else bytes.fromhex(value[2:]).rjust(32, b"\0")
+    return "0x" + word.hex()
+
+
 def _raw(value: str | bytes) -> bytes:
     return bytes.fromhex(value[2:]) if isinstance(value, str) else bytes(value)
 

@@ -21,7 +21,7 @@ from .chain import batch_request, rpc
 from .errors import EXIT_OK, EXIT_RECORD_BROKEN
 from .model import Action, Flag, Kind, Origin, Status, stone_id
 from .reader import Registry
-from .records import DESCRIBED_TOPIC, Batch, Certificate, CustodyRecord, GradingReport, Stone, hex32, iso_time
+from .records import DESCRIBED_TOPIC, Batch, Certificate, CustodyRecord, GradingReport, Stone, hex32, iso_time, topic
 from .scan import event_logs
 
 # Grading reports shown with a stone, newest first; the rest are a page away (`gradingReports`).
@@ -244,7 +244,7 @@ def _at_registration(registry: Registry, token: int, batch: Batch) -> tuple[str 
     """The registrant's description of the stone (given at registration, in its block), the
     registration's time and the chain's head block, in one JSON-RPC batch."""
     block = hex(batch.registered_block)
-    topics = [DESCRIBED_TOPIC, "0x" + token.to_bytes(32, "big").hex(), "0x" + batch.registrant[2:].lower().rjust(64, "0")]
+    topics = [DESCRIBED_TOPIC, topic(token), topic(batch.registrant)]
     described, registered, head = rpc(
         lambda: batch_request(
             registry.w3,
